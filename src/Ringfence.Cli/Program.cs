@@ -1,0 +1,3 @@
+using Ringfence.Cli;
+
+return CliApp.Run(args, CliEnvironment.FromConsole());
