@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Runtime.InteropServices;
 
 namespace Ringfence.Trust.Json;
 
@@ -33,25 +34,7 @@ public static class CanonicalJson
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
-                var properties = new List<KeyValuePair<string, JsonElement>>();
-                foreach (var property in element.EnumerateObject())
-                    properties.Add(new(property.Name, property.Value));
-                properties.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                WriteByte(output, (byte)'{');
-                for (var i = 0; i < properties.Count; i++)
-                {
-                    if (i > 0)
-                    {
-                        // Duplicate keys would let two parsers see two different documents under one signature.
-                        if (properties[i].Key == properties[i - 1].Key)
-                            throw new FormatException($"duplicate key \"{properties[i].Key}\"");
-                        WriteByte(output, (byte)',');
-                    }
-                    WriteString(properties[i].Key, output);
-                    WriteByte(output, (byte)':');
-                    Write(properties[i].Value, output);
-                }
-                WriteByte(output, (byte)'}');
+                WriteObject(element, output);
                 break;
             case JsonValueKind.Array:
                 WriteByte(output, (byte)'[');
@@ -66,12 +49,22 @@ public static class CanonicalJson
                 WriteByte(output, (byte)']');
                 break;
             case JsonValueKind.String:
-                WriteString(element.GetString()!, output);
+                // Hot path (a targets file has thousands of strings): without a backslash the raw UTF-8 between the quotes
+                // is the value itself, and it cannot contain '"' either, so it is already canonical.
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                if (raw.IndexOf((byte)'\\') < 0)
+                    WriteBytes(raw, output);
+                else
+                    WriteString(element.GetString()!, output);
                 break;
             case JsonValueKind.Number:
-                if (!element.TryGetInt64(out var number))
+                if (!element.TryGetInt64(out _))
                     throw new FormatException($"non-integer number {element.GetRawText()} is not allowed in canonical JSON");
-                WriteAscii(number.ToString(CultureInfo.InvariantCulture), output);
+                var digits = JsonMarshal.GetRawUtf8Value(element);
+                if (digits.IndexOfAny((byte)'e', (byte)'E') >= 0 || digits.IndexOf((byte)'.') >= 0 || (digits.Length > 1 && digits[0] == '0') || (digits.Length >= 2 && digits[0] == '-' && digits[1] == '0'))
+                    WriteAscii(element.GetInt64().ToString(CultureInfo.InvariantCulture), output);
+                else
+                    WriteBytes(digits, output);
                 break;
             case JsonValueKind.True:
                 WriteAscii("true", output);
@@ -85,6 +78,51 @@ public static class CanonicalJson
             default:
                 throw new FormatException($"unexpected JSON value kind {element.ValueKind}");
         }
+    }
+
+    private static void WriteObject(JsonElement element, IBufferWriter<byte> output)
+    {
+        var properties = new List<JsonProperty>();
+        var plainNames = true;
+        foreach (var property in element.EnumerateObject())
+        {
+            properties.Add(property);
+            // Plain ASCII names without escapes sort the same as bytes as they do as UTF-16 code units (what tuf-js sorts by).
+            var name = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (name.ContainsAnyExceptInRange((byte)0x20, (byte)0x7e) || name.IndexOf((byte)'\\') >= 0)
+                plainNames = false;
+        }
+        if (plainNames)
+            properties.Sort(static (a, b) => JsonMarshal.GetRawUtf8PropertyName(a).SequenceCompareTo(JsonMarshal.GetRawUtf8PropertyName(b)));
+        else
+            properties.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+        WriteByte(output, (byte)'{');
+        for (var i = 0; i < properties.Count; i++)
+        {
+            if (i > 0)
+            {
+                // Duplicate keys would let two parsers see two different documents under one signature.
+                var duplicate = plainNames
+                    ? JsonMarshal.GetRawUtf8PropertyName(properties[i]).SequenceEqual(JsonMarshal.GetRawUtf8PropertyName(properties[i - 1]))
+                    : properties[i].Name == properties[i - 1].Name;
+                if (duplicate)
+                    throw new FormatException($"duplicate key \"{properties[i].Name}\"");
+                WriteByte(output, (byte)',');
+            }
+            if (plainNames)
+            {
+                WriteByte(output, (byte)'"');
+                WriteBytes(JsonMarshal.GetRawUtf8PropertyName(properties[i]), output);
+                WriteByte(output, (byte)'"');
+            }
+            else
+            {
+                WriteString(properties[i].Name, output);
+            }
+            WriteByte(output, (byte)':');
+            Write(properties[i].Value, output);
+        }
+        WriteByte(output, (byte)'}');
     }
 
     public static void Write(JsonNode? node, IBufferWriter<byte> output)
@@ -118,8 +156,20 @@ public static class CanonicalJson
                 }
                 WriteByte(output, (byte)']');
                 break;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                WriteString(text, output);
+                break;
+            case JsonValue value when value.TryGetValue<bool>(out var flag):
+                WriteAscii(flag ? "true" : "false", output);
+                break;
+            case JsonValue value when value.TryGetValue<long>(out var number):
+                WriteAscii(number.ToString(CultureInfo.InvariantCulture), output);
+                break;
+            case JsonValue value when value.TryGetValue<int>(out var small):
+                WriteAscii(small.ToString(CultureInfo.InvariantCulture), output);
+                break;
             default:
-                // Values: round-trip through an element so every representation (long, string, bool) is handled once.
+                // Any other value representation: round-trip through an element so it is handled in one place.
                 using (var doc = JsonDocument.Parse(node.ToJsonString()))
                     Write(doc.RootElement, output);
                 break;
@@ -147,6 +197,12 @@ public static class CanonicalJson
         }
         output.Advance(written);
         WriteByte(output, (byte)'"');
+    }
+
+    private static void WriteBytes(ReadOnlySpan<byte> bytes, IBufferWriter<byte> output)
+    {
+        bytes.CopyTo(output.GetSpan(bytes.Length));
+        output.Advance(bytes.Length);
     }
 
     private static void WriteAscii(string text, IBufferWriter<byte> output)
