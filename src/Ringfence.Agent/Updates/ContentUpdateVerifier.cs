@@ -28,7 +28,7 @@ public sealed partial class ContentUpdateVerifier
         _updater = new TufUpdater(fetcher, store, pinnedRoot, time, options);
         _store = store;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        KnownBad = LoadCachedKnownBad(store);
+        KnownBad = LoadCachedKnownBad(store, pinnedRoot);
     }
 
     /// <summary>The last verified known-bad list (from the cache at start, refreshed by every verification).</summary>
@@ -108,12 +108,13 @@ public sealed partial class ContentUpdateVerifier
     /// The cached list counts only if its hash matches the entry in the stored targets metadata, whose signatures are checked
     /// against the stored root. Expiry is not checked: a stale known-bad list can only refuse more, never allow more.
     /// </summary>
-    private static KnownBadList LoadCachedKnownBad(ITrustedMetadataStore store)
+    private static KnownBadList LoadCachedKnownBad(ITrustedMetadataStore store, byte[] pinnedRoot)
     {
         try
         {
-            if (store.Load(KnownBadStoreKey) is not { } bytes || store.Load(Roles.Targets) is not { } targetsBytes || store.Load(Roles.Root) is not { } rootBytes)
+            if (store.Load(KnownBadStoreKey) is not { } bytes || store.Load(Roles.Targets) is not { } targetsBytes )
                 return KnownBadList.Empty;
+            var rootBytes = store.Load(Roles.Root) ?? pinnedRoot;
             var root = MetadataCodec.ParseRoot(rootBytes, "root.json");
             var targets = MetadataCodec.ParseTargets(targetsBytes, "targets.json");
             MetadataCodec.VerifyThreshold(targets, root.Signed, Roles.Targets);

@@ -113,8 +113,6 @@ public sealed class TrustedMetadataSet
         var name = Root.Signed.ConsistentSnapshot ? $"{reference.Version}.snapshot.json" : "snapshot.json";
         if (!fromLocalCache)
         {
-            if (reference.Length is { } limit && bytes.Length > limit)
-                throw new EndlessDataException(name, limit);
             VerifyReference(bytes, reference, name, Roles.Snapshot, MetadataCodec.ParseSnapshot);
         }
         var next = MetadataCodec.ParseSnapshot(bytes, name);
@@ -154,8 +152,6 @@ public sealed class TrustedMetadataSet
         if (!Snapshot.Signed.Meta.TryGetValue("targets.json", out var reference))
             throw new MalformedMetadataException("snapshot.json: $.signed.meta['targets.json']: missing");
         var name = Root.Signed.ConsistentSnapshot ? $"{reference.Version}.targets.json" : "targets.json";
-        if (reference.Length is { } limit && bytes.Length > limit)
-            throw new EndlessDataException(name, limit);
         VerifyReference(bytes, reference, name, Roles.Targets, MetadataCodec.ParseTargets);
         var next = MetadataCodec.ParseTargets(bytes, name);
         MetadataCodec.VerifyThreshold(next, Root.Signed, Roles.Targets);

@@ -150,7 +150,9 @@ public sealed class TufUpdater
                 // Not usable as the current snapshot; fetch it.
             }
         }
-        var limit = reference.Length ?? _options.SnapshotMaxLength;
+        // Read up to the configured bound, not just the signed length: a longer file is then named for what it is
+        // (a mix-and-match or a changed file) by the length and hash check, and reading stays bounded.
+        var limit = Math.Max(reference.Length ?? 0, _options.SnapshotMaxLength);
         var path = set.Root.Signed.ConsistentSnapshot ? $"metadata/{reference.Version}.snapshot.json" : "metadata/snapshot.json";
         var remote = await FetchRequiredAsync(path, limit, "snapshot.json", cancellationToken);
         set.UpdateSnapshot(remote);
@@ -173,7 +175,7 @@ public sealed class TufUpdater
                 // Stale or not matching the snapshot; fetch the one the snapshot pins.
             }
         }
-        var limit = reference.Length ?? _options.TargetsMaxLength;
+        var limit = Math.Max(reference.Length ?? 0, _options.TargetsMaxLength);
         var path = set.Root.Signed.ConsistentSnapshot ? $"metadata/{reference.Version}.targets.json" : "metadata/targets.json";
         var remote = await FetchRequiredAsync(path, limit, "targets.json", cancellationToken);
         set.UpdateTargets(remote);

@@ -48,6 +48,22 @@ public sealed class TufKey : IEquatable<TufKey>
         KeyId = Hex.Sha256(CanonicalJson.Encode(ToJson()));
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string, string), TufKey> Cache = new();
+
+    /// <summary>
+    /// The same key object for the same key text: every refresh re-reads root metadata, and importing a key costs far more
+    /// than looking it up. Bounded so a stream of hostile roots cannot grow it without limit.
+    /// </summary>
+    public static TufKey Get(string keyType, string scheme, string publicValue)
+    {
+        if (Cache.TryGetValue((keyType, scheme, publicValue), out var cached))
+            return cached;
+        var key = new TufKey(keyType, scheme, publicValue);
+        if (Cache.Count < 1024)
+            Cache.TryAdd((keyType, scheme, publicValue), key);
+        return key;
+    }
+
     public string KeyType { get; }
     public string Scheme { get; }
     public string PublicValue { get; }

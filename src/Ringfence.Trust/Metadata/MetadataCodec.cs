@@ -157,7 +157,7 @@ public static class MetadataCodec
             var publicValue = reader.String(reader.Property(property.Value, "keyval", path, JsonValueKind.Object), "public", path + ".keyval");
             try
             {
-                keys[property.Name] = new TufKey(keyType, scheme, publicValue);
+                keys[property.Name] = TufKey.Get(keyType, scheme, publicValue);
             }
             catch (FormatException ex)
             {
