@@ -1,0 +1,91 @@
+using System.Text;
+using Ringfence.Trust.Keys;
+using Ringfence.Trust.Metadata;
+
+namespace Ringfence.Trust.Tests.Metadata;
+
+public sealed class MetadataCodecTests
+{
+    private static byte[] Timestamp(string signed) => Encoding.UTF8.GetBytes($$"""{"signatures":[],"signed":{{signed}}}""");
+
+    [Theory]
+    [InlineData("", "not valid JSON")]
+    [InlineData("{\"signed\":", "not valid JSON")]
+    [InlineData("[]", "$: expected an object")]
+    [InlineData("{\"signatures\":[]}", "$.signed: missing")]
+    [InlineData("{\"signed\":{},\"signatures\":{}}", "$.signatures: expected array")]
+    [InlineData("{\"signed\":{\"_type\":\"targets\"},\"signatures\":[]}", "$.signed._type: expected \"timestamp\", found \"targets\"")]
+    public void ParseTimestamp_Malformed_ThrowsNamingPath(string json, string expected)
+    {
+        var ex = Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(json), "timestamp.json"));
+        ex.Message.ShouldStartWith("timestamp.json: ");
+        ex.Message.ShouldContain(expected);
+        ex.Failure.ShouldBe(TrustFailure.MalformedMetadata);
+    }
+
+    [Theory]
+    [InlineData("""{"_type":"timestamp","spec_version":"2.0.0","version":1,"expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":1}}}""", "$.signed.spec_version")]
+    [InlineData("""{"_type":"timestamp","spec_version":"1.0.31","version":0,"expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":1}}}""", "$.signed.version: must be at least 1")]
+    [InlineData("""{"_type":"timestamp","spec_version":"1.0.31","version":1,"expires":"tomorrow","meta":{"snapshot.json":{"version":1}}}""", "$.signed.expires")]
+    [InlineData("""{"_type":"timestamp","spec_version":"1.0.31","version":1,"expires":"2030-01-01T00:00:00Z","meta":{}}""", "$.signed.meta.snapshot.json: missing")]
+    [InlineData("""{"_type":"timestamp","spec_version":"1.0.31","version":1.5,"expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":1}}}""", "$.signed: non-integer number 1.5")]
+    [InlineData("""{"_type":"timestamp","spec_version":"1.0.31","version":1,"expires":"2030-01-01T00:00:00Z","meta":{"snapshot.json":{"version":1,"hashes":{"sha256":5}}}}""", "hashes.sha256: expected a hex string")]
+    public void ParseTimestamp_BadSignedFields_ThrowsNamingPath(string signed, string expected) =>
+        Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(Timestamp(signed), "timestamp.json")).Message.ShouldContain(expected);
+
+    [Fact]
+    public void ParseTimestamp_TooDeep_ThrowsMalformed()
+    {
+        var deep = new string('[', 100) + new string(']', 100);
+        Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(deep), "timestamp.json"));
+    }
+
+    [Fact]
+    public void Sign_ThenParse_RoundTripsAndVerifies()
+    {
+        using var key = SigningKey.Generate(KeyAlgorithm.EcdsaP256);
+        var expires = new DateTimeOffset(2030, 1, 2, 3, 4, 5, TimeSpan.Zero);
+        var signed = MetadataCodec.Sign(new TimestampMetadata(7, expires, new MetaFileInfo(3, 120, new Dictionary<string, string> { ["sha256"] = new string('a', 64) })), [key]);
+        var root = new RootMetadata(1, expires, new Dictionary<string, TufKey> { [key.KeyId] = key.PublicKey },
+            Roles.All.ToDictionary(r => r, _ => new RoleKeys([key.KeyId], 1)));
+
+        var parsed = MetadataCodec.ParseTimestamp(signed.Raw, "timestamp.json");
+
+        parsed.Signed.Version.ShouldBe(7);
+        parsed.Signed.Expires.ShouldBe(expires);
+        parsed.Signed.SnapshotMeta.ShouldBe(signed.Signed.SnapshotMeta with { Hashes = parsed.Signed.SnapshotMeta.Hashes });
+        parsed.CanonicalSigned.ShouldBe(signed.CanonicalSigned);
+        Should.NotThrow(() => MetadataCodec.VerifyThreshold(parsed, root, Roles.Timestamp));
+    }
+
+    [Fact]
+    public void VerifyThreshold_SameKeySignatureTwice_CountsOnce()
+    {
+        using var a = SigningKey.Generate(KeyAlgorithm.EcdsaP256);
+        using var b = SigningKey.Generate(KeyAlgorithm.EcdsaP256);
+        var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var signed = MetadataCodec.Sign(new TimestampMetadata(1, expires, new MetaFileInfo(1)), [a]);
+        var doubled = new SignedMetadata<TimestampMetadata>(signed.Signed, [.. signed.Signatures, .. signed.Signatures], signed.CanonicalSigned, signed.Raw);
+        var root = new RootMetadata(1, expires, new Dictionary<string, TufKey> { [a.KeyId] = a.PublicKey, [b.KeyId] = b.PublicKey },
+            Roles.All.ToDictionary(r => r, _ => new RoleKeys([a.KeyId, b.KeyId], 2)));
+
+        var ex = Should.Throw<ThresholdNotMetException>(() => MetadataCodec.VerifyThreshold(doubled, root, Roles.Timestamp));
+
+        ex.ValidSignatures.ShouldBe(1);
+        ex.Threshold.ShouldBe(2);
+    }
+
+    [Fact]
+    public void VerifyThreshold_SignedBytesChanged_ThresholdNotMet()
+    {
+        using var key = SigningKey.Generate(KeyAlgorithm.Ed25519);
+        var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var signed = MetadataCodec.Sign(new TimestampMetadata(1, expires, new MetaFileInfo(1)), [key]);
+        var tampered = MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(signed.Raw).Replace("\"version\":1,", "\"version\":9,", StringComparison.Ordinal)), "t");
+        var root = new RootMetadata(1, expires, new Dictionary<string, TufKey> { [key.KeyId] = key.PublicKey },
+            Roles.All.ToDictionary(r => r, _ => new RoleKeys([key.KeyId], 1)));
+
+        tampered.Signed.Version.ShouldBe(9);
+        Should.Throw<ThresholdNotMetException>(() => MetadataCodec.VerifyThreshold(tampered, root, Roles.Timestamp));
+    }
+}
