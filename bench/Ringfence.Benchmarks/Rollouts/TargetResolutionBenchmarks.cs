@@ -19,6 +19,7 @@ public class TargetResolutionBenchmarks
     private static readonly DateTimeOffset Now = new(2024, 7, 19, 4, 30, 0, TimeSpan.Zero);
     private HostFacts[] _hosts = [];
     private long[] _current = [];
+    private int[] _buckets = [];
     private TargetResolver _resolver = null!;
     private TargetResolver _noPolicies = null!;
 
@@ -64,6 +65,13 @@ public class TargetResolutionBenchmarks
 
         _resolver = TargetResolver.Create(new ResolverSnapshot([completed, active], new PolicySet(organisations), BaselineVersion: 289));
         _noPolicies = TargetResolver.Create(new ResolverSnapshot([completed, active], BaselineVersion: 289));
+        // Per-host cached buckets: [completed rollout (not needed), active rollout].
+        _buckets = new int[Hosts * 2];
+        for (var i = 0; i < Hosts; i++)
+        {
+            _buckets[(2 * i) + 0] = -1;
+            _buckets[(2 * i) + 1] = _resolver.BucketOf(_hosts[i], 1);
+        }
     }
 
     /// <summary>
@@ -76,7 +84,7 @@ public class TargetResolutionBenchmarks
     {
         const int rounds = 500;
         var process = System.Diagnostics.Process.GetCurrentProcess();
-        foreach (var (name, resolver) in new[] { ("with policies", _resolver), ("no policies", _noPolicies) })
+        foreach (var (name, resolver, cached) in new[] { ("with policies", _resolver, false), ("no policies", _noPolicies, false), ("with policies, cached buckets", _resolver, true) })
         {
             process.Refresh();
             var before = process.TotalProcessorTime;
@@ -85,7 +93,9 @@ public class TargetResolutionBenchmarks
             {
                 for (var i = 0; i < _hosts.Length; i++)
                 {
-                    sum += resolver.Resolve(in _hosts[i], _current[i], Now).ContentVersion;
+                    sum += cached
+                        ? resolver.Resolve(in _hosts[i], _current[i], Now, _buckets.AsSpan(2 * i, 2)).ContentVersion
+                        : resolver.Resolve(in _hosts[i], _current[i], Now).ContentVersion;
                 }
             }
 
@@ -116,6 +126,19 @@ public class TargetResolutionBenchmarks
         for (var i = 0; i < hosts.Length; i++)
         {
             sum += _noPolicies.Resolve(in hosts[i], _current[i], Now).ContentVersion;
+        }
+
+        return sum;
+    }
+
+    [Benchmark(OperationsPerInvoke = Hosts)]
+    public long Resolve_WithPolicies_CachedBuckets()
+    {
+        long sum = 0;
+        var hosts = _hosts;
+        for (var i = 0; i < hosts.Length; i++)
+        {
+            sum += _resolver.Resolve(in hosts[i], _current[i], Now, _buckets.AsSpan(2 * i, 2)).ContentVersion;
         }
 
         return sum;
