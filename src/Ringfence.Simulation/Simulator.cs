@@ -35,7 +35,8 @@ public static class Simulator
         var fleet = PopulationGenerator.Generate(scenario, options.Scale, seed);
         var faults = new FaultPlan(fleet, scenario.Content.Faults, content);
         var coverageLines = new List<string>();
-        var rings = new Dictionary<RingPlanSpec, (RolloutSpec Spec, byte[] RingOf)>();
+        // Strategies with the same plan share the ring assignment (keyed by the plan's JSON: lists compare by reference).
+        var rings = new Dictionary<string, (RolloutSpec Spec, byte[] RingOf)>(StringComparer.Ordinal);
         var results = new List<StrategyResult>();
 
         for (var i = 0; i < scenario.Strategies.Count; i++)
@@ -52,10 +53,11 @@ public static class Simulator
             }
             else
             {
-                if (!rings.TryGetValue(st.Plan, out var plan))
+                var planKey = System.Text.Json.JsonSerializer.Serialize(st.Plan);
+                if (!rings.TryGetValue(planKey, out var plan))
                 {
                     plan = BuildRollout(fleet, scenario, st.Plan, coverageLines);
-                    rings[st.Plan] = plan;
+                    rings[planKey] = plan;
                 }
                 ringOf = plan.RingOf;
                 ringNames = [.. plan.Spec.Plan.Rings.Select(r => r.Name), "critical (after completion)"];
@@ -69,9 +71,7 @@ public static class Simulator
             }
             var index = i;
             var progress = options.Progress is null ? null : new SyncProgress(f => options.Progress.Report((st.Name, (index + f) / scenario.Strategies.Count)));
-            Console.Error.WriteLine($"PROFILE before ctor {sw.Elapsed.TotalSeconds:0.00}");
             var run = new StrategyRun(fleet, scenario, st, faults, content, driver, ringOf, ringNames, legacy, seed);
-            Console.Error.WriteLine($"PROFILE after ctor {sw.Elapsed.TotalSeconds:0.00}");
             var result = run.Run(progress, cancel);
             results.Add(result with { WallSeconds = sw.Elapsed.TotalSeconds });
         }

@@ -24,6 +24,12 @@ internal interface IRolloutDriver
 
     /// <summary>Whether new hosts may still take the content.</summary>
     bool Exposing { get; }
+
+    /// <summary>From when the fixed (rolled-back) content can be downloaded; +∞ while not known.</summary>
+    double FixTime { get; }
+
+    /// <summary>Whether the driver looks at telemetry (global push does not: the engine skips reporting events).</summary>
+    bool Observes { get; }
 }
 
 /// <summary>What the engine observed of the current ring, aggregated since the ring started.</summary>
@@ -44,6 +50,11 @@ internal sealed class GlobalPushDriver(double revertAfterMinutes) : IRolloutDriv
     public int CurrentRing => 0;
 
     public bool Exposing => _started && !_reverted;
+
+    /// <summary>The revert is scripted, so its time is known from the start.</summary>
+    public double FixTime => revertAfterMinutes;
+
+    public bool Observes => false;
 
     public TickOutcome Tick(double minute, RingObservation observation)
     {

@@ -42,6 +42,10 @@ internal sealed class ReconcileDriver : IRolloutDriver
 
     public RolloutState State => _state;
 
+    public double FixTime { get; private set; } = double.PositiveInfinity;
+
+    public bool Observes => true;
+
     public bool Exposing => _state.Phase is RolloutPhase.Deploying or RolloutPhase.Baking or RolloutPhase.Completed;
 
     public TickOutcome Tick(double minute, RingObservation observation)
@@ -93,6 +97,7 @@ internal sealed class ReconcileDriver : IRolloutDriver
                 case DecisionKind.RolledBack:
                     halted = true;
                     rolledBack = true;
+                    FixTime = Math.Min(FixTime, minute);
                     break;
                 default:
                     break;

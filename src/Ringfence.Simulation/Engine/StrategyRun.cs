@@ -57,7 +57,6 @@ internal sealed class StrategyRun
     private readonly long[] _ringHosts, _ringExposed, _ringCrashed;
     private readonly double?[] _ringOpenedAt;
     private double? _haltedAt;
-    private bool _fixAvailable;
 
     // Series (difference arrays per step).
     private readonly int _steps;
@@ -148,39 +147,28 @@ internal sealed class StrategyRun
 
     public StrategyResult Run(IProgress<double>? progress, CancellationToken cancel)
     {
-        var swTotal = System.Diagnostics.Stopwatch.StartNew();
         ScheduleBackgroundCrashes();
-        var tBg = swTotal.Elapsed.TotalSeconds;
-        double tTick = 0, tDrain = 0;
-        var sw2 = new System.Diagnostics.Stopwatch();
         Action<SimEvent> visit = Handle;
         for (var m = 0; m < _minutes; m++)
         {
             if (m % 10 == 0)
                 _onlineFraction = OnlineFraction(m);
             AccrueHostHours(1);
-            sw2.Restart();
             var outcome = _driver.Tick(m, Observe());
-            tTick += sw2.Elapsed.TotalSeconds;
             foreach (var ring in outcome.RingsOpened)
                 OpenRing(ring, m);
             if (outcome.Halted && _haltedAt is null)
                 _haltedAt = m;
             if (outcome.RolledBack)
                 RollBack(m);
-            sw2.Restart();
             _queue.Drain(m, visit);
-            tDrain += sw2.Elapsed.TotalSeconds;
             if ((m & 255) == 0)
             {
                 cancel.ThrowIfCancellationRequested();
                 progress?.Report((double)m / _minutes);
             }
         }
-        var tLoop = swTotal.Elapsed.TotalSeconds;
-        var res = Finish();
-        Console.Error.WriteLine($"PROFILE {_spec.Name}: bg {tBg:0.00} tick {tTick:0.00} drain {tDrain:0.00} loop {tLoop:0.00} total {swTotal.Elapsed.TotalSeconds:0.00} events {_queue.Scheduled}");
-        return res;
+        return Finish();
     }
 
     private AgentOptions Options(int h) => (_fleet.Flags[h] & FleetModel.FlagGoodNetwork) != 0 ? _optsGood : _optsNormal;
@@ -225,7 +213,6 @@ internal sealed class StrategyRun
 
     private void RollBack(double minute)
     {
-        _fixAvailable = true;
         var boot = _scenario.Fleet.BootMinutes;
         foreach (var h in _exposedHosts)
         {
@@ -272,7 +259,8 @@ internal sealed class StrategyRun
         else if (_ringOf[h] < _ringExposed.Length)
             _ringExposed[_ringOf[h]]++;
         _dExposed[Step(t)]++;
-        _queue.Add(t + _scenario.Fleet.TelemetryLatencyMinutes, h, EventKind.ReportExposed);
+        if (_driver.Observes)
+            _queue.Add(t + _scenario.Fleet.TelemetryLatencyMinutes, h, EventKind.ReportExposed);
         ContentLoaded(h, t, firstLoad: true);
     }
 
@@ -291,7 +279,10 @@ internal sealed class StrategyRun
                     if (firstLoad ? HashRng.Unit(_seed, h, Purpose.FaultHit, i) < f.Probability : (_flags[h] & FHitOnLoad) != 0)
                     {
                         _flags[h] |= FHitOnLoad;
-                        _queue.Add(t + CrashAfterLoadMinutes + f.DelayMinutes, h, EventKind.Crash, 1);
+                        if (f.DelayMinutes <= 0 && firstLoad)
+                            CrashNow(h, t + CrashAfterLoadMinutes, contentFault: true, inContent: true); // nothing can happen to it in between
+                        else
+                            _queue.Add(t + CrashAfterLoadMinutes + f.DelayMinutes, h, EventKind.Crash, 1);
                     }
                     break;
                 case FaultKinds.CrashRate when firstLoad && f.Factor > 1:
@@ -336,17 +327,6 @@ internal sealed class StrategyRun
 
     private void OnCrash(int h, double t, byte arg)
     {
-        if (arg == 3)
-        {
-            // Boot-loop step: the host never came up; the agent (and the OS) count one more failed boot.
-            if (_state[h] != Down)
-                return;
-            _crashEvents++;
-            ref var a = ref Agent(h);
-            a = AgentMachine.Crash(a, true, Options(h)).State;
-            _queue.Add(t + _scenario.Fleet.BootMinutes, h, EventKind.Boot);
-            return;
-        }
         if (_state[h] != Up || _slot[h] < 0 || Agent(h).Active != Content)
             return;
         CrashNow(h, t, contentFault: arg == 1, inContent: arg == 1);
@@ -392,10 +372,20 @@ internal sealed class StrategyRun
             ref var a = ref Agent(h);
             a = AgentMachine.Crash(AgentMachine.Tick(a, Now(t), Options(h)).State, inContent, Options(h)).State;
         }
-        _queue.Add(t + _scenario.Fleet.BootMinutes, h, EventKind.Boot);
-        _queue.Add(t + HeartbeatTimeoutMinutes, h, EventKind.HeartbeatCheck, exposedNow ? (byte)1 : (byte)0);
+        if (_driver.Observes)
+            _queue.Add(t + HeartbeatTimeoutMinutes, h, EventKind.HeartbeatCheck, exposedNow ? (byte)1 : (byte)0);
+        if (_legacy && contentFault && double.IsFinite(_driver.FixTime))
+            OnBoot(h, t + _scenario.Fleet.BootMinutes); // the whole boot loop can be played now (see OnBoot)
+        else
+            _queue.Add(t + _scenario.Fleet.BootMinutes, h, EventKind.Boot);
     }
 
+    /// <summary>
+    /// The host boots: the real state machine decides (revert, lucky fix download, or load the bad content again).
+    /// A legacy boot loop is played out here, cycle after cycle, while the time of the fix is known (global push
+    /// scripts it; a rollback fixes it once it happened): the host's own future does not depend on anything else,
+    /// and one call instead of one event per crash keeps the full-scale replay fast.
+    /// </summary>
     private void OnBoot(int h, double t)
     {
         if (_state[h] != Down)
@@ -407,42 +397,55 @@ internal sealed class StrategyRun
         }
         ref var a = ref Agent(h);
         var opts = Options(h);
-        var draw = HashRng.Unit(_seed, h, Purpose.FixRace, (long)(t * 1000));
-        var env = new BootEnvironment(_fixAvailable ? Baseline : 0, NetworkAvailable: true, RaceDraw: draw);
-        var wasExposed = a.Active == Content;
-        var step = AgentMachine.Boot(a, Now(t), env, opts);
-        a = step.State;
-        if (step.Has(AgentEffects.FixFetchedAtBoot) && (_flags[h] & FContentDown) != 0)
-            _fixRecovered++;
-        if (step.Has(AgentEffects.RecoveredByRecoveryChannel) && (_flags[h] & FContentDown) != 0)
-            _channelRecovered++;
-        var revert = step.Has(AgentEffects.ReportRevert);
-        var breadcrumb = step.Has(AgentEffects.ReportCrashBreadcrumb);
-        if (revert && (_flags[h] & FContentDown) != 0 && (_flags[h] & FSelfHealed) == 0)
+        var boot = _scenario.Fleet.BootMinutes;
+        while (true)
         {
-            _flags[h] |= FSelfHealed;
-            _selfHealed++;
-        }
+            var draw = HashRng.Unit(_seed, h, Purpose.FixRace, (long)(t * 1000));
+            var env = new BootEnvironment(t >= _driver.FixTime ? Baseline : 0, NetworkAvailable: true, RaceDraw: draw);
+            var wasExposed = a.Active == Content;
+            var step = AgentMachine.Boot(a, Now(t), env, opts);
+            a = step.State;
+            if (step.Has(AgentEffects.FixFetchedAtBoot) && (_flags[h] & FContentDown) != 0)
+                _fixRecovered++;
+            if (step.Has(AgentEffects.RecoveredByRecoveryChannel) && (_flags[h] & FContentDown) != 0)
+                _channelRecovered++;
+            var revert = step.Has(AgentEffects.ReportRevert);
+            var breadcrumb = step.Has(AgentEffects.ReportCrashBreadcrumb);
+            if (revert && (_flags[h] & FContentDown) != 0 && (_flags[h] & FSelfHealed) == 0)
+            {
+                _flags[h] |= FSelfHealed;
+                _selfHealed++;
+            }
 
-        if (a.Active == Content && (_flags[h] & FHitOnLoad) != 0)
-        {
+            if (a.Active != Content || (_flags[h] & FHitOnLoad) == 0)
+            {
+                BackUp(h, t, report: true, exposed: wasExposed, breadcrumb, revert);
+                return;
+            }
+
             // The bad content loads again at boot: a boot loop, unless the OS gives up and waits for a person.
             if (_legacy && !opts.QuickMachineRecovery && a.FailedBoots >= MaxBoots(h))
             {
                 GetStuck(h, t);
                 return;
             }
-            if (LoopDelay(h) < 1)
+            if (LoopDelay(h) >= 1)
             {
-                // Crashes again while still booting: the host stays down.
-                _queue.Add(t + CrashAfterLoadMinutes, h, EventKind.Crash, 3);
+                // A time bomb: up for a while, then down again.
+                BackUp(h, t, report: true, exposed: true, breadcrumb, revert);
+                ContentLoaded(h, t, firstLoad: false);
                 return;
             }
-            BackUp(h, t, report: true, exposed: true, breadcrumb, revert);
-            ContentLoaded(h, t, firstLoad: false);
-            return;
+            _crashEvents++;
+            a = AgentMachine.Crash(a, true, opts).State;
+            var next = t + CrashAfterLoadMinutes + boot;
+            if (!double.IsFinite(_driver.FixTime) || next >= _minutes)
+            {
+                _queue.Add(next, h, EventKind.Boot);
+                return;
+            }
+            t = next;
         }
-        BackUp(h, t, report: true, exposed: wasExposed, breadcrumb, revert);
     }
 
     /// <summary>How long after a boot-time load the content's crash faults fire on this host.</summary>
@@ -476,7 +479,7 @@ internal sealed class StrategyRun
             _flags[h] = (byte)(_flags[h] & ~FContentDown);
             _dContentDown[s]--;
         }
-        if (report)
+        if (report && _driver.Observes)
         {
             var arg = (byte)((exposed ? 4 : 0) | (breadcrumb ? 1 : 0) | (revert ? 2 : 0));
             _queue.Add(t + _scenario.Fleet.TelemetryLatencyMinutes, h, EventKind.ReportCrash, arg);
@@ -504,7 +507,7 @@ internal sealed class StrategyRun
         if (_state[h] != Stuck)
             return;
         ref var a = ref Agent(h);
-        a = AgentMachine.ManualRepair(a, _fixAvailable ? Baseline : 0, Options(h)).State;
+        a = AgentMachine.ManualRepair(a, t >= _driver.FixTime ? Baseline : 0, Options(h)).State;
         BackUp(h, t, report: true, exposed: true, breadcrumb: false, revert: false);
     }
 
