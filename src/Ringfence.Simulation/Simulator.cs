@@ -103,6 +103,8 @@ public static class Simulator
         var configOs = fleet.Configs.Select(OsId).ToArray();
 
         var gate = new HealthGateOptions(FalseHaltBound: planSpec.FalseHaltBound, AttributionHosts: planSpec.AttributionHosts);
+        if (planSpec.MinExposedHostHours is { } minHours)
+            gate = gate with { MinExposedHostHours = minHours };
         var rings = planSpec.Rings.Select(r => new RingSpec(r.Name,
             r.Selection switch
             {

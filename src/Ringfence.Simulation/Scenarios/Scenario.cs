@@ -168,6 +168,8 @@ public sealed record RingPlanSpec
     public int HostsPerConfig { get; init; } = 20;
     public int AttributionHosts { get; init; } = 3;
     public double FalseHaltBound { get; init; } = 0.001;
+    /// <summary>Exposure a ring needs before its gate may pass; null keeps the health gate's default.</summary>
+    public double? MinExposedHostHours { get; init; }
 }
 
 public sealed record RingSpec
