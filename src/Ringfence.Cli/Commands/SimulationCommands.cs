@@ -142,17 +142,20 @@ public static class SimulationCommands
         env.Out.WriteLine($"{report.Scenario}: {report.HostsInFleet.ToString("N0", inv)} hosts, seed {report.Seed.ToString(inv)}, scale {report.Scale.ToString(inv)}, release {report.ReleaseUtc.UtcDateTime.ToString("yyyy-MM-dd HH:mm", inv)} UTC");
         if (report.Validator is { } v)
             env.Out.WriteLine($"validator/interpreter verdict on the channel file: {v.Verdict}{(v.Findings.Count > 0 ? " — " + v.Findings[0] : "")}");
-        var table = new Table().AddColumns("strategy", "exposed", "crashed", "manual repair", "peak down", "downtime h", "repair person-h", "halt (min)", "false halt", "wall s");
-        foreach (var c in table.Columns.Skip(1))
-            c.RightAligned();
+        // Compact numbers (8.5M) keep the table readable in 80 columns; the JSON has the exact values.
+        var table = new Table().AddColumn(new TableColumn("strategy").NoWrap());
+        foreach (var h in new[] { "exposed", "crashed", "manual repair", "peak down", "downtime host-h", "halt min", "false halt" })
+            table.AddColumn(new TableColumn(h).RightAligned());
         foreach (var s in report.Strategies)
         {
-            table.AddRow(Markup.Escape(s.Name), s.HostsExposed.ToString("N0", inv), s.HostsCrashed.ToString("N0", inv), s.HostsNeedingManualRepair.ToString("N0", inv),
-                s.PeakHostsDown.ToString("N0", inv), s.DowntimeHostHours.ToString("N0", inv), s.ManualRepairPersonHours.ToString("N0", inv),
-                s.MinutesReleaseToHalt?.ToString("0", inv) ?? "never", s.FalseHalt ? "yes" : "no", s.WallSeconds.ToString("0.0", inv));
+            table.AddRow(Markup.Escape(s.Name), C(s.HostsExposed), C(s.HostsCrashed), C(s.HostsNeedingManualRepair), C(s.PeakHostsDown),
+                C(s.DowntimeHostHours), s.MinutesReleaseToHalt?.ToString("0", inv) ?? "never", s.FalseHalt ? "yes" : "no");
         }
         env.Out.Write(table);
+        env.Out.WriteLine($"wall time: {string.Join(", ", report.Strategies.Select(s => $"{s.Name} {s.WallSeconds.ToString("0.0", inv)} s"))}");
     }
+
+    private static string C(double v) => Ringfence.Charts.Ticks.Compact(v);
 
     /// <summary>Writes to a temporary file next to the target, then renames: a failed run never leaves half a file.</summary>
     private static void WriteAtomically(string path, string text)
