@@ -609,8 +609,8 @@ internal sealed class StrategyRun
 
     private void AccrueHostHours(double minutes)
     {
-        var exposedUp = Math.Max(0, _reportedExposed - _exposedDown);
-        _exposedHostHours += exposedUp * _onlineFraction * minutes / 60;
+        // Exposed hosts are observed whether up or down: a boot-looping host is exactly what heartbeat loss measures.
+        _exposedHostHours += _reportedExposed * _onlineFraction * minutes / 60;
         _controlHostHours += Math.Max(0, _receivingHosts - _reportedExposed) * _onlineFraction * minutes / 60;
     }
 
