@@ -26,7 +26,7 @@ internal abstract class Matcher(int fieldIndex, int cost)
         CriterionKind.Exact when c.Integer is { } i => new ExactIntegerMatcher(fieldIndex, i),
         CriterionKind.Exact => new ExactStringMatcher(fieldIndex, c.Text ?? "", c.IgnoreCase),
         CriterionKind.Glob => GlobMatcher.Create(fieldIndex, c.Text ?? "", c.IgnoreCase),
-        CriterionKind.Regex => new RegexMatcher(fieldIndex, CompileRegex(c.Text ?? "", c.IgnoreCase, options.RegexMatchTimeout)),
+        CriterionKind.Regex => new RegexMatcher(fieldIndex, CompileRegex(c.Text ?? "", c.IgnoreCase, options.RegexMatchTimeout), RegexPrefilter.For(c.Text ?? "", c.IgnoreCase)),
         CriterionKind.Range => new RangeMatcher(fieldIndex, c.Min, c.Max),
         CriterionKind.Set when c.IsIntegerSet => new IntegerSetMatcher(fieldIndex, c.Integers),
         CriterionKind.Set => new StringSetMatcher(fieldIndex, c.Texts, c.IgnoreCase),
@@ -80,12 +80,14 @@ internal sealed class StringSetMatcher(int field, IEnumerable<string> values, bo
         value.Text is { } s ? Of(_set.Contains(s)) : MatchOutcome.TypeMismatch;
 }
 
-internal sealed class RegexMatcher(int field, Regex regex) : Matcher(field, 10)
+internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefilter) : Matcher(field, prefilter is null ? 10 : 8)
 {
     public override MatchOutcome Match(in InputValue value)
     {
         if (value.Text is not { } s)
             return MatchOutcome.TypeMismatch;
+        if (prefilter is not null && !prefilter.MayMatch(s))
+            return MatchOutcome.NoMatch;
         try
         {
             return Of(regex.IsMatch(s));
@@ -95,6 +97,86 @@ internal sealed class RegexMatcher(int field, Regex regex) : Matcher(field, 10)
             return MatchOutcome.RegexTimeout;
         }
     }
+}
+
+/// <summary>
+/// A literal every match must contain (or start with, for <c>^literal</c>), checked before calling the regex engine:
+/// most events fail it in a few nanoseconds. Only derived when provably safe: the literal is the pattern's leading run of
+/// plain characters, there is no top-level alternation, and under ignore-case it holds only ASCII letters and digits
+/// without non-ASCII case equivalents (k and s have them: the Kelvin sign and the long s).
+/// </summary>
+internal sealed class RegexPrefilter(string literal, bool anchored, StringComparison comparison)
+{
+    public string Literal { get; } = literal;
+    public bool Anchored { get; } = anchored;
+
+    public bool MayMatch(string s) => Anchored ? s.StartsWith(Literal, comparison) : s.Contains(Literal, comparison);
+
+    public static RegexPrefilter? For(string pattern, bool ignoreCase)
+    {
+        var depth = 0;
+        var inClass = false;
+        for (var i = 0; i < pattern.Length; i++)
+        {
+            var ch = pattern[i];
+            if (ch == '\\')
+            {
+                i++;
+                continue;
+            }
+            if (inClass)
+            {
+                inClass = ch != ']';
+                continue;
+            }
+            switch (ch)
+            {
+                case '[': inClass = true; break;
+                case '(': depth++; break;
+                case ')': depth--; break;
+                case '|' when depth == 0: return null;
+            }
+        }
+
+        var anchored = pattern.StartsWith('^');
+        var literal = new System.Text.StringBuilder();
+        for (var i = anchored ? 1 : 0; i < pattern.Length; i++)
+        {
+            var ch = pattern[i];
+            char? next;
+            int width;
+            if (ch == '\\')
+            {
+                if (i + 1 >= pattern.Length || !IsEscapedLiteral(pattern[i + 1]))
+                    break;
+                next = pattern[i + 1];
+                width = 2;
+            }
+            else if (".$^*+?()[]{}|#".Contains(ch) || char.IsWhiteSpace(ch))
+            {
+                break;
+            }
+            else
+            {
+                next = ch;
+                width = 1;
+            }
+            // A quantifier after this character makes it optional or repeatable: stop before it.
+            var after = i + width < pattern.Length ? pattern[i + width] : '\0';
+            if (after is '*' or '?' or '{' or '+')
+                break;
+            literal.Append(next.Value);
+            i += width - 1;
+        }
+        var text = literal.ToString();
+        if (text.Length == 0)
+            return null;
+        if (ignoreCase && !text.All(c => char.IsAsciiLetterOrDigit(c) && c is not ('k' or 'K' or 's' or 'S') || (!char.IsLetter(c) && c < 128)))
+            return null;
+        return new RegexPrefilter(text, anchored, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private static bool IsEscapedLiteral(char c) => c is '\\' or '.' or '-' or '/' or ':' or '_' or '$' or '^' or '(' or ')' or '[' or ']' or '{' or '}' or '*' or '+' or '?' or '|' or '#' or ' ';
 }
 
 /// <summary>Glob: <c>*</c> matches any run of characters (including none), <c>?</c> exactly one; everything else is literal (so Windows backslashes need no escaping).</summary>
@@ -155,8 +237,12 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
 
     private sealed class General(int field, string pattern, bool ignoreCase) : GlobMatcher(field, 6)
     {
+        // The literal text before the first wildcard rejects most values before the general matcher runs.
+        private readonly string _prefix = pattern[..pattern.IndexOfAny(['*', '?'])];
+        private readonly StringComparison _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+
         public override MatchOutcome Match(in InputValue value) =>
-            value.Text is { } s ? Of(IsMatch(pattern, s, ignoreCase)) : MatchOutcome.TypeMismatch;
+            value.Text is { } s ? Of(s.StartsWith(_prefix, _comparison) && IsMatch(pattern, s, ignoreCase)) : MatchOutcome.TypeMismatch;
     }
 
     /// <summary>Iterative glob match with single-star backtracking: O(pattern × input) worst case, no recursion.</summary>
