@@ -171,19 +171,15 @@ public static class AgentMachine
                 : new AgentStep(state, AgentEffects.None);
         }
 
+        var lastKnownGoodWasBad = state.LastKnownGood == bad;
         var s = state.Quarantine(bad);
-        if (s.Staged == bad)
-        {
-            s = s with { Staged = 0 };
-        }
-
         if (s.Active != bad)
         {
             return new AgentStep(s, AgentEffects.None, bad);
         }
 
         var clearEvaluation = s.Flags & ~(AgentFlags.Evaluating | AgentFlags.CrashedInContent);
-        if (s.LastKnownGood != bad)
+        if (!lastKnownGoodWasBad)
         {
             return new AgentStep(
                 s with { Active = s.LastKnownGood, FailedBoots = 0, EvaluationStartedTicks = 0, Flags = clearEvaluation },

@@ -49,7 +49,22 @@ public readonly record struct AgentState(
 
     public bool IsQuarantined(long content) => content != 0 && (content == Quarantine0 || content == Quarantine1);
 
-    /// <summary>Adds <paramref name="content"/> to the quarantine set (the oldest entry falls out).</summary>
-    public AgentState Quarantine(long content) =>
-        content == 0 || IsQuarantined(content) ? this : this with { Quarantine0 = content, Quarantine1 = Quarantine0 };
+    /// <summary>
+    /// Adds <paramref name="content"/> to the quarantine set (the oldest entry falls out). Quarantined content is no
+    /// longer a revert target nor staged. The active slot is the caller's business.
+    /// </summary>
+    public AgentState Quarantine(long content)
+    {
+        if (content == 0)
+        {
+            return this;
+        }
+
+        var s = IsQuarantined(content) ? this : this with { Quarantine0 = content, Quarantine1 = Quarantine0 };
+        return s with
+        {
+            LastKnownGood = s.LastKnownGood == content ? 0 : s.LastKnownGood,
+            Staged = s.Staged == content ? 0 : s.Staged,
+        };
+    }
 }

@@ -85,7 +85,14 @@ public sealed class TargetResolver
     /// <param name="host">The host's facts.</param>
     /// <param name="currentVersion">The version it runs now (0 when none).</param>
     /// <param name="now">The time.</param>
-    public Target Resolve(in HostFacts host, long currentVersion, DateTimeOffset now)
+    public Target Resolve(in HostFacts host, long currentVersion, DateTimeOffset now) => Resolve(host, currentVersion, now, default);
+
+    /// <summary>
+    /// As <see cref="Resolve(in HostFacts, long, DateTimeOffset)"/>, with buckets the caller cached per host:
+    /// <paramref name="bucketByRollout"/>[i] is <see cref="BucketOf"/>(host, i), or -1 to compute it. The SHA-256 is most
+    /// of the cost of a resolution, so a caller resolving the same host often (a simulator) can keep it.
+    /// </summary>
+    public Target Resolve(in HostFacts host, long currentVersion, DateTimeOffset now, ReadOnlySpan<int> bucketByRollout)
     {
         var policy = PolicyOf(host);
         var mustLeave = false;
@@ -107,7 +114,8 @@ public sealed class TargetResolver
                 return new Target(r.Version, r.Index, r.Phase is RolloutPhase.Halted or RolloutPhase.Paused || _killSwitch ? TargetReason.Kept : TargetReason.Rollout);
             }
 
-            if (_killSwitch || r.Phase is RolloutPhase.Halted or RolloutPhase.Paused || !IsExposed(r, host, policy, now))
+            var bucket = r.Index < bucketByRollout.Length ? bucketByRollout[r.Index] : -1;
+            if (_killSwitch || r.Phase is RolloutPhase.Halted or RolloutPhase.Paused || !IsExposed(r, host, policy, now, bucket))
             {
                 continue;
             }
@@ -156,7 +164,7 @@ public sealed class TargetResolver
     /// <summary>The stable bucket of a host in rollout <paramref name="rolloutIndex"/> (see <see cref="StableBucket"/>).</summary>
     public int BucketOf(in HostFacts host, int rolloutIndex) => StableBucket.Of(host.HostKey, _byIndex[rolloutIndex].Key);
 
-    private bool IsExposed(CompiledRollout r, in HostFacts host, in CompiledPolicy policy, DateTimeOffset now)
+    private static bool IsExposed(CompiledRollout r, in HostFacts host, in CompiledPolicy policy, DateTimeOffset now, int bucket)
     {
         var critical = policy.Critical || (host.Tags & HostTags.Critical) != 0;
         if (r.Phase == RolloutPhase.Completed)
@@ -170,7 +178,7 @@ public sealed class TargetResolver
             return false;
         }
 
-        return r.RingOf(host, policy.Channel) <= r.Ring;
+        return r.IsInFirstRings(host, policy.Channel, r.Ring, bucket);
     }
 
     private CompiledPolicy PolicyOf(in HostFacts host)
@@ -268,7 +276,14 @@ public sealed class TargetResolver
         public FrozenSet<int> Validated { get; }
 
         /// <summary>First ring that selects the host (the last ring selects everyone).</summary>
-        public int RingOf(in HostFacts host, ReleaseChannel channel)
+        public int RingOf(in HostFacts host, ReleaseChannel channel) => FirstRing(host, channel, _rings.Length - 1, -1);
+
+        /// <summary>Whether the host's ring is at most <paramref name="upTo"/>; hashes only when a percentage ring decides.</summary>
+        public bool IsInFirstRings(in HostFacts host, ReleaseChannel channel, int upTo, int bucket) =>
+            upTo >= _rings.Length - 1 || FirstRing(host, channel, upTo + 1, bucket) <= upTo;
+
+        /// <summary>First ring below <paramref name="stop"/> that selects the host; otherwise the last ring.</summary>
+        private int FirstRing(in HostFacts host, ReleaseChannel channel, int stop, int bucket)
         {
             var last = _rings.Length - 1;
             if (channel == ReleaseChannel.Late)
@@ -276,8 +291,7 @@ public sealed class TargetResolver
                 return last;
             }
 
-            var bucket = -1;
-            for (var i = 0; i < last; i++)
+            for (var i = 0; i < stop; i++)
             {
                 var ring = _rings[i];
                 switch (ring.Kind)

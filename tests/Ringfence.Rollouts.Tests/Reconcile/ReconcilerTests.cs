@@ -434,6 +434,21 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public void RolloutSpec_JsonRoundTrip_KeepsEveryField()
+    {
+        var spec = Spec(emergency: true, options: new RolloutOptions(0.5, TimeSpan.FromMinutes(3)), plan: Ringfence.Rollouts.Rings.CoverageComposer.Compose(
+            Plan3(HealthGateOptions.Default with { AttributionHosts = 5 }), [new Ringfence.Rollouts.Rings.ConfigurationCount(7110, 1, 60)], new Ringfence.Rollouts.Rings.CoverageOptions(10, 5)).Plan);
+
+        var json = JsonSerializer.Serialize(spec);
+        var back = JsonSerializer.Deserialize<RolloutSpec>(json)!;
+
+        JsonSerializer.Serialize(back).ShouldBe(json);
+        back.Plan.Rings[1].Selection.ConfigurationOverrides!.Count.ShouldBe(1);
+        back.Plan.Rings[0].EffectiveGate.AttributionHosts.ShouldBe(5);
+        back.BakeTime(1).ShouldBe(spec.BakeTime(1));
+    }
+
+    [Fact]
     public void Reconcile_RestartedFromStoredJsonEveryStep_TakesTheSameDecisions()
     {
         var script = Script();

@@ -76,6 +76,27 @@ public class TargetResolverTests
     }
 
     [Fact]
+    public void Resolve_WithCachedBuckets_SameTargetsAsComputingThem()
+    {
+        var resolver = Resolver(State(RolloutPhase.Baking, 2));
+
+        for (var i = 0; i < 3000; i++)
+        {
+            var host = Host(i);
+            resolver.Resolve(host, Baseline, T0, [resolver.BucketOf(host, 0)]).ShouldBe(resolver.Resolve(host, Baseline, T0));
+        }
+    }
+
+    [Fact]
+    public void Resolve_WithCachedBuckets_UsesThem()
+    {
+        var resolver = Resolver(State(RolloutPhase.Baking, 2));
+
+        resolver.Resolve(Host(1), Baseline, T0, [0]).ContentVersion.ShouldBe(New);
+        resolver.Resolve(Host(1), Baseline, T0, [StableBucket.Buckets - 1]).ContentVersion.ShouldBe(Baseline);
+    }
+
+    [Fact]
     public void Resolve_CanaryRing_ExposedHostsAreExactlyThoseWhoseRingIsAtMostTheCurrentOne()
     {
         var resolver = Resolver(State(RolloutPhase.Deploying, 2));
