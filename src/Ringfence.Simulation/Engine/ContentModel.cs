@@ -24,6 +24,8 @@ public sealed class ContentModel
 
     public IReadOnlyList<AgentBuild> Builds { get; }
 
+    public IReadOnlyList<TemplateType> TemplateTypes { get; private init; } = [];
+
     public IReadOnlyDictionary<string, BuildVerdict> Verdicts => _builds;
 
     public static ContentModel None { get; } = new(null, []);
@@ -39,7 +41,7 @@ public sealed class ContentModel
         var builds = spec.AgentBuilds is { } b
             ? Read(() => ContentJson.ReadFleet($"{{\"name\":\"scenario\",\"agentBuilds\":{b.GetRawText()},\"hosts\":[]}}"), source, "$.content.agentBuilds").Builds.ToList()
             : [];
-        var model = new ContentModel(file, builds);
+        var model = new ContentModel(file, builds) { TemplateTypes = types };
         var type = types.FirstOrDefault(x => x.Id == file.TemplateTypeId)
             ?? throw new ScenarioException($"{source}: $.content.templateTypes: no template type '{file.TemplateTypeId}' for channel file {file.Id}");
         CompiledChannel compiled;
