@@ -1,0 +1,29 @@
+namespace Ringfence.Content;
+
+/// <summary>
+/// Content that cannot be read: truncated or corrupted binary, wrong magic, malformed JSON, over the size limit.
+/// The message is one line and says where: a byte offset (binary) or a JSON path / line (JSON).
+/// </summary>
+public sealed class ContentFormatException : Exception
+{
+    public ContentFormatException(string message, long? offset = null, string? jsonPath = null)
+        : base(OneLine(message))
+    {
+        Offset = offset;
+        JsonPath = jsonPath;
+    }
+
+    /// <summary>Messages quote file content; keep them to one printable line.</summary>
+    internal static string OneLine(string message) =>
+        string.Create(message.Length, message, (span, m) =>
+        {
+            for (var i = 0; i < m.Length; i++)
+                span[i] = char.IsControl(m[i]) ? ' ' : m[i];
+        });
+
+    /// <summary>Byte offset in a binary file where reading failed.</summary>
+    public long? Offset { get; }
+
+    /// <summary>JSON path (e.g. <c>$.instances[3].criteria[20]</c>) where reading failed.</summary>
+    public string? JsonPath { get; }
+}
