@@ -35,7 +35,8 @@ internal static class AuditCommand
                 env.Out.WriteLine($"audit log intact: {result.EntriesChecked} entries");
                 return ExitCodes.Ok;
             }
-            env.Out.WriteLine($"audit log broken at {result.Problem}");
+            // Written unwrapped: one line, whatever the console width.
+            env.Out.Profile.Out.Writer.WriteLine($"audit log broken at {result.Problem}");
             return ExitCodes.Rejected;
         });
         audit.Subcommands.Add(verify);

@@ -27,7 +27,7 @@ public sealed class TestStorage : IDisposable
         ConnectionString = ConnectionString,
     };
 
-    public Database Database() => Storage.Database.FromOptions(Options());
+    public Database Database() => Ringfence.Server.Storage.Database.FromOptions(Options());
 
     public void Dispose()
     {
