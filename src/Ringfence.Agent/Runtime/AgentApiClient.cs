@@ -59,7 +59,10 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         SendJsonAsync(HttpMethod.Post, Routes.Telemetry, credential, batch, ProtocolJsonContext.Default.TelemetryBatch,
             ProtocolJsonContext.Default.TelemetryAck, ct);
 
-    /// <summary>GET a file of the TUF repository (metadata or target), refusing anything longer than <paramref name="maxLength"/>.</summary>
+    /// <summary>
+    /// GET a file of the TUF repository (a path under <see cref="Routes.Tuf"/>), or null on 404. Reads at most
+    /// <paramref name="maxLength"/> + 1 bytes and stops there, so the TUF client sees an over-long answer and names it endless data.
+    /// </summary>
     public async Task<byte[]?> GetRepositoryFileAsync(string relativePath, long maxLength, CancellationToken ct)
     {
         var path = $"{Routes.Tuf}/{relativePath.TrimStart('/')}";
@@ -68,7 +71,7 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         if (response.StatusCode == HttpStatusCode.NotFound)
             return null;
         await EnsureSuccessAsync(response, path, ct);
-        return await ReadLimitedAsync(response, maxLength, path, ct);
+        return await ReadLimitedAsync(response, maxLength + 1, path, ct, truncate: true);
     }
 
     private async Task<TResponse> SendJsonAsync<TRequest, TResponse>(HttpMethod method, string path, string? credential, TRequest body,
@@ -145,9 +148,9 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         }
     }
 
-    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, long maxLength, string path, CancellationToken ct)
+    private static async Task<byte[]> ReadLimitedAsync(HttpResponseMessage response, long maxLength, string path, CancellationToken ct, bool truncate = false)
     {
-        if (response.Content.Headers.ContentLength > maxLength)
+        if (!truncate && response.Content.Headers.ContentLength > maxLength)
             throw new AgentApiException($"{path}: answer of {response.Content.Headers.ContentLength} bytes exceeds the {maxLength}-byte limit", response.StatusCode, null);
         try
         {
@@ -159,7 +162,12 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
             {
                 // Endless data: stop reading as soon as the answer passes its limit.
                 if (buffer.Length + read > maxLength)
-                    throw new AgentApiException($"{path}: answer exceeds the {maxLength}-byte limit", response.StatusCode, null);
+                {
+                    if (!truncate)
+                        throw new AgentApiException($"{path}: answer exceeds the {maxLength}-byte limit", response.StatusCode, null);
+                    buffer.Write(chunk, 0, (int)(maxLength - buffer.Length));
+                    break;
+                }
                 buffer.Write(chunk, 0, read);
             }
             return buffer.ToArray();
