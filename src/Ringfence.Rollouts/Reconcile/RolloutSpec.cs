@@ -1,0 +1,77 @@
+using Ringfence.Rollouts.Rings;
+
+namespace Ringfence.Rollouts.Reconcile;
+
+/// <summary>
+/// What to roll out and how: immutable once created (the state changes, the spec does not).
+/// </summary>
+/// <param name="RolloutId">Unique id; also the salt of the stable bucketing.</param>
+/// <param name="ContentVersion">Version of the channel content this rollout ships (higher is newer).</param>
+/// <param name="ContentName">Name of the content item, e.g. "C-00000291"; breadcrumbs name it.</param>
+/// <param name="ValidatedAgentBuilds">Agent builds the content passed validation for; no other build ever gets it.</param>
+/// <param name="Plan">The rings.</param>
+/// <param name="Emergency">Emergency fast-track: two distinct approvers, shorter bakes, still ring by ring.</param>
+/// <param name="Options">Engine options; null uses <see cref="RolloutOptions.Default"/>.</param>
+public sealed record RolloutSpec(
+    string RolloutId,
+    long ContentVersion,
+    string ContentName,
+    IReadOnlyList<int> ValidatedAgentBuilds,
+    RingPlan Plan,
+    bool Emergency = false,
+    RolloutOptions? Options = null)
+{
+    public RolloutOptions EffectiveOptions => Options ?? RolloutOptions.Default;
+
+    /// <summary>Bake time of ring <paramref name="ring"/>, shortened on the emergency fast-track.</summary>
+    public TimeSpan BakeTime(int ring)
+    {
+        var bake = Plan.Rings[ring].BakeTime;
+        if (!Emergency)
+        {
+            return bake;
+        }
+
+        var o = EffectiveOptions;
+        var shortened = TimeSpan.FromTicks((long)(bake.Ticks * o.FastTrackBakeFactor));
+        var floor = o.EffectiveFastTrackMinimumBake;
+        return shortened >= floor ? shortened : (bake < floor ? bake : floor);
+    }
+
+    /// <summary>Every problem at once; empty when valid.</summary>
+    public IReadOnlyList<ValidationError> Validate()
+    {
+        var errors = new List<ValidationError>();
+        if (string.IsNullOrWhiteSpace(RolloutId))
+        {
+            errors.Add(new("rolloutId", "must not be empty"));
+        }
+
+        if (ContentVersion <= 0)
+        {
+            errors.Add(new("contentVersion", $"must be positive, got {ContentVersion}"));
+        }
+
+        if (string.IsNullOrWhiteSpace(ContentName))
+        {
+            errors.Add(new("contentName", "must not be empty"));
+        }
+
+        if (ValidatedAgentBuilds is null || ValidatedAgentBuilds.Count == 0)
+        {
+            errors.Add(new("validatedAgentBuilds", "the content has not passed validation for any agent build"));
+        }
+
+        if (Plan is null)
+        {
+            errors.Add(new("plan", "is required"));
+        }
+        else
+        {
+            errors.AddRange(Plan.Validate().Select(e => e with { Path = "plan." + e.Path }));
+        }
+
+        errors.AddRange(EffectiveOptions.Validate().Select(e => e with { Path = "options." + e.Path }));
+        return errors;
+    }
+}
