@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Ringfence.Agent.StateMachine;
 using Ringfence.Protocol;
 
 namespace Ringfence.Agent.Runtime;
@@ -7,19 +8,21 @@ namespace Ringfence.Agent.Runtime;
 /// <summary>Content the agent holds: which channel file version, by its hash and TUF target name.</summary>
 public sealed record ContentRef(string Channel, long Version, string Sha256, string TargetName);
 
-/// <summary>The state of one channel's content slots as persisted (mapped to and from the agent state machine).</summary>
-public sealed record ChannelSlotsDocument
+/// <summary>
+/// One channel's durable state: the agent state machine's own state (slots by version, quarantine, boot counter,
+/// breadcrumb flags), which content each version it mentions is, and the template instance the breadcrumb names.
+/// </summary>
+public sealed record ChannelDocument
 {
-    public ContentRef? Active { get; init; }
-    public ContentRef? Staged { get; init; }
-    public ContentRef? LastKnownGood { get; init; }
-    public IReadOnlyList<string> Quarantined { get; init; } = [];
-    public int ConsecutiveFailedBoots { get; init; }
+    public AgentState Machine { get; init; }
 
-    /// <summary>The content item under evaluation when the host last went down (written before evaluating new content).</summary>
-    public string? BreadcrumbSha256 { get; init; }
+    /// <summary>Content of the versions the machine refers to (active, staged, last-known-good, quarantined).</summary>
+    public IReadOnlyList<ContentRef> Contents { get; init; } = [];
+
+    /// <summary>The template instance under evaluation when the interpreter was entered (the breadcrumb's detail).</summary>
     public string? BreadcrumbInstance { get; init; }
-    public DateTimeOffset? ActivatedAt { get; init; }
+
+    public ContentRef? Find(long version) => version == 0 ? null : Contents.FirstOrDefault(c => c.Version == version);
 }
 
 /// <summary>Everything an agent keeps in its data directory between runs, in one file written atomically.</summary>
@@ -35,9 +38,14 @@ public sealed record AgentStateDocument
 
     /// <summary>The TUF root pinned at enrollment.</summary>
     public string? TrustedRoot { get; init; }
-    public string? CheckInETag { get; init; }
+
+    /// <summary>Content hashes on the last verified known-bad list: checked at boot, with no network.</summary>
+    public IReadOnlyList<string> KnownBad { get; init; } = [];
+
+    /// <summary>Version of the known-bad list <see cref="KnownBad"/> came from (the check-in answer says when it grew).</summary>
+    public long KnownBadVersion { get; init; }
     public long Boots { get; init; }
-    public Dictionary<string, ChannelSlotsDocument> Channels { get; init; } = new(StringComparer.Ordinal);
+    public Dictionary<string, ChannelDocument> Channels { get; init; } = new(StringComparer.Ordinal);
     public long TelemetrySequence { get; init; }
     public PendingBatch? TelemetryInFlight { get; init; }
     public IReadOnlyList<TelemetryEvent> TelemetryQueued { get; init; } = [];
@@ -135,15 +143,21 @@ public sealed class AgentStateStore
             problems.Add($"$.format is {s.Format}, this agent reads format {AgentStateDocument.CurrentFormat}");
         if ((s.HostId is null) != (s.Credential is null) || (s.HostId is not null && s.TrustedRoot is null))
             problems.Add("$.hostId, $.credential and $.trustedRoot must be all present or all absent");
-        foreach (var (channel, slots) in s.Channels)
+        foreach (var (channel, doc) in s.Channels)
         {
-            foreach (var (name, slot) in new[] { ("active", slots.Active), ("staged", slots.Staged), ("lastKnownGood", slots.LastKnownGood) })
+            var m = doc.Machine;
+            foreach (var (name, version) in new[] { ("active", m.Active), ("staged", m.Staged), ("lastKnownGood", m.LastKnownGood) })
             {
-                if (slot is not null && (slot.Sha256.Length != 64 || !slot.Sha256.All(char.IsAsciiHexDigit)))
-                    problems.Add($"$.channels.{channel}.{name}.sha256 is not a SHA-256 in hex");
+                if (version < 0)
+                    problems.Add($"$.channels.{channel}.machine.{name} is negative");
+                else if (version != 0 && doc.Find(version) is null)
+                    problems.Add($"$.channels.{channel}.machine.{name} names version {version}, which $.channels.{channel}.contents does not list");
             }
-            if (slots.ConsecutiveFailedBoots < 0)
-                problems.Add($"$.channels.{channel}.consecutiveFailedBoots is negative");
+            foreach (var c in doc.Contents)
+            {
+                if (c.Sha256.Length != 64 || !c.Sha256.All(char.IsAsciiHexDigit))
+                    problems.Add($"$.channels.{channel}.contents (version {c.Version}).sha256 is not a SHA-256 in hex");
+            }
         }
         if (s.TelemetrySequence < 0)
             problems.Add("$.telemetrySequence is negative");

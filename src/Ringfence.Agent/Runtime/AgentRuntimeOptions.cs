@@ -5,7 +5,7 @@ namespace Ringfence.Agent.Runtime;
 /// returns every problem at once. Intervals are on the agent's <see cref="TimeProvider"/>, so on the demo's
 /// compressed clock a 60 s check-in interval passes in a fraction of a real second.
 /// </summary>
-public sealed record AgentOptions
+public sealed record AgentRuntimeOptions
 {
     public static readonly TimeSpan DefaultCheckInInterval = TimeSpan.FromSeconds(60);
 
@@ -39,6 +39,12 @@ public sealed record AgentOptions
     /// <summary>Real-time limit for one HTTP request. Range 100 ms .. 5 min.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long new content must run without a crash before it becomes last-known-good. Range 1 s .. 7 days.</summary>
+    public TimeSpan HealthWindow { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How long a simulated crash keeps the host down before it boots again. Range 0 .. 1 h.</summary>
+    public TimeSpan RebootTime { get; init; } = TimeSpan.FromSeconds(90);
+
     /// <summary>Seeds backoff jitter, check-in jitter and synthetic events: same seed, same behaviour.</summary>
     public int Seed { get; init; } = 1;
 
@@ -60,6 +66,8 @@ public sealed record AgentOptions
             errors.Add($"telemetry batch size {TelemetryBatchSize} must be between 1 and 10000");
         if (TelemetryOutboxLimit is < 10 or > 1_000_000)
             errors.Add($"telemetry outbox limit {TelemetryOutboxLimit} must be between 10 and 1000000");
+        Range(errors, "health window", HealthWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));
+        Range(errors, "reboot time", RebootTime, TimeSpan.Zero, TimeSpan.FromHours(1));
         Range(errors, "request timeout", RequestTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(5));
         return errors;
     }
