@@ -74,6 +74,7 @@ public sealed partial class AgentRuntime
     private bool _serverReachable;
     private long _checkIns, _checkInFailures, _eventsEvaluated, _matches, _evaluationFaults, _crashes, _reverts, _quarantines, _refusals, _acknowledged;
     private long _crashesSinceCheckIn;
+    private long _cycles;
     private string? _lastError;
     private AgentStatus? _status;
 
@@ -389,7 +390,10 @@ public sealed partial class AgentRuntime
         }
         try
         {
-            var file = ChannelFileBinary.Read(bytes);
+            // Agents load the compact binary form; a repository may also serve the JSON authoring form.
+            var file = bytes.AsSpan().StartsWith(ChannelFileBinary.Magic)
+                ? ChannelFileBinary.Read(bytes)
+                : ContentJson.ReadChannelFile(System.Text.Encoding.UTF8.GetString(bytes)).GetValueOrThrow();
             if (!_build.TemplateTypes.TryGetValue(file.TemplateTypeId, out var type))
             {
                 why = $"build {_build.Build.BuildId} does not compile template type {file.TemplateTypeId}";
@@ -509,6 +513,10 @@ public sealed partial class AgentRuntime
 
     private async Task FlushTelemetryAsync(CancellationToken ct)
     {
+        _cycles++;
+        var urgent = _outbox.InFlight is not null || _outbox.QueuedEvents.Any(e => e.Kind != TelemetryKind.Heartbeat);
+        if (!urgent && _cycles % _options.HeartbeatFlushCycles != 0)
+            return;
         // A few batches per cycle at most, so a long outage's backlog drains without starving check-ins.
         for (var i = 0; i < 4; i++)
         {

@@ -33,6 +33,12 @@ public sealed record AgentRuntimeOptions
     /// <summary>Most telemetry events sent in one batch. Range 1 .. 10,000.</summary>
     public int TelemetryBatchSize { get; init; } = 500;
 
+    /// <summary>
+    /// Heartbeats are sent every this many cycles; crashes, reverts, quarantines and loads go at the next cycle
+    /// regardless. Range 1 .. 1,000.
+    /// </summary>
+    public int HeartbeatFlushCycles { get; init; } = 1;
+
     /// <summary>Most telemetry events kept while the server is unreachable; the oldest heartbeats go first. Range 10 .. 1,000,000.</summary>
     public int TelemetryOutboxLimit { get; init; } = 5_000;
 
@@ -64,6 +70,8 @@ public sealed record AgentRuntimeOptions
             errors.Add($"events per cycle {EventsPerCycle} must be between 0 and 100000");
         if (TelemetryBatchSize is < 1 or > 10_000)
             errors.Add($"telemetry batch size {TelemetryBatchSize} must be between 1 and 10000");
+        if (HeartbeatFlushCycles is < 1 or > 1_000)
+            errors.Add($"heartbeat flush cycles {HeartbeatFlushCycles} must be between 1 and 1000");
         if (TelemetryOutboxLimit is < 10 or > 1_000_000)
             errors.Add($"telemetry outbox limit {TelemetryOutboxLimit} must be between 10 and 1000000");
         Range(errors, "health window", HealthWindow, TimeSpan.FromSeconds(1), TimeSpan.FromDays(7));

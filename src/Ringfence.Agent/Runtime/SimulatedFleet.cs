@@ -15,17 +15,23 @@ public sealed record FleetMixEntry(string AgentBuild, string Os, string OsBuild,
 public static class SimulatedFleet
 {
     /// <summary>
-    /// The default mix: Windows, macOS and Linux builds, with the Windows 7.11 family (the 20-value IPC contract of
-    /// the examples' fleet) on two OS builds, as in July 2024.
+    /// The default mix, on the builds of <c>examples/fleet.json</c>: Windows sensors 7.10 to 7.16 (7.11 to 7.13 on the
+    /// 20-value IPC contract of July 2024) on Windows 10, 11 and Server builds, plus macOS and Linux sensors.
+    /// OS builds are the build numbers alone, as agents report them.
     /// </summary>
     public static IReadOnlyList<FleetMixEntry> DefaultMix { get; } =
     [
-        new("7.11.18110", "windows", "22631", 0.25),
-        new("7.11.18110", "windows", "19045", 0.20),
-        new("7.10.17706", "windows", "19045", 0.10),
-        new("7.16.18605", "windows", "26100", 0.15),
-        new("7.16.18605", "macos", "14.5", 0.15),
-        new("7.16.18605", "linux", "6.1", 0.15),
+        new("win-7.11.18110", "windows", "19045", 0.12),
+        new("win-7.11.18110", "windows", "22631", 0.08),
+        new("win-7.12.18210", "windows", "19045", 0.12),
+        new("win-7.12.18210", "windows", "22631", 0.08),
+        new("win-7.13.18309", "windows", "19045", 0.15),
+        new("win-7.13.18309", "windows", "22631", 0.10),
+        new("win-7.13.18309", "windows", "20348", 0.08),
+        new("win-7.16.18605", "windows", "26100", 0.02),
+        new("win-7.10.17807", "windows", "17763", 0.05),
+        new("mac-7.15.18513", "macos", "23F79", 0.10),
+        new("lin-7.14.17805", "linux", "5.14.0-427", 0.10),
     ];
 
     public static IReadOnlyList<HostProfile> Generate(int count, int seed, IReadOnlyList<FleetMixEntry>? mix = null)

@@ -7,7 +7,6 @@ public static class ServerCommands
 {
     public static IEnumerable<Command> Create(CliEnvironment env)
     {
-        _ = env;
-        return [];
+        return [AgentCommand.Create(env), DemoCommand.Create(env)];
     }
 }
