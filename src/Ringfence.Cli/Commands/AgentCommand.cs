@@ -3,6 +3,7 @@ using System.Globalization;
 using Ringfence.Agent.Runtime;
 using Ringfence.Cli.Demo;
 using Ringfence.Protocol;
+using Spectre.Console;
 
 namespace Ringfence.Cli.Commands;
 
