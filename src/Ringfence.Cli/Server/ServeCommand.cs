@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Spectre.Console;
+using Ringfence.Server.Hosting;
+
+namespace Ringfence.Cli.Server;
+
+/// <summary>`ringfence serve`: the production entry point.</summary>
+internal static class ServeCommand
+{
+    public static Command Create(CliEnvironment env)
+    {
+        var command = new Command("serve", "Run the control plane (agent and operator APIs, controller) until stopped");
+        ServerSettings.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = ServerSettings.Load(parse, env);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct, env.Cancellation);
+            RunningServer server;
+            try
+            {
+                server = await RingfenceServer.StartAsync(options, env.Time, ct: stop.Token);
+            }
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or ArgumentException)
+            {
+                throw new CliException($"cannot start the server: {ex.Message}");
+            }
+            await using (server)
+            {
+                env.Out.WriteLine($"ringfence: serving on {server.BaseAddress} ({options.Provider}{(options.Provider == StorageProvider.Sqlite ? ", data in " + options.DataDirectory : "")})");
+                if (server.GeneratedAdminKey is { } key)
+                    {
+                    env.Out.WriteLine("ringfence: bootstrap admin API key (shown once, stored hashed):");
+                    env.Out.WriteLine("  " + key);
+                }
+                if (server.GeneratedEnrollmentToken is { } token)
+                    {
+                    env.Out.WriteLine("ringfence: bootstrap enrollment token (shown once, stored hashed):");
+                    env.Out.WriteLine("  " + token);
+                }
+                try
+                {
+                    using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, server.App.Lifetime.ApplicationStopping);
+                    await Task.Delay(Timeout.Infinite, stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+                env.Out.WriteLine("ringfence: stopping");
+            }
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}
