@@ -31,6 +31,8 @@ public sealed record AgentStatus(
     IReadOnlyDictionary<string, ContentRef> Active,
     IReadOnlyList<string> Quarantined,
     bool ServerReachable,
+    /// <summary>True between a (simulated) crash and the reboot that follows it.</summary>
+    bool Down,
     long CheckIns,
     long CheckInFailures,
     long EventsEvaluated,
@@ -619,7 +621,7 @@ public sealed partial class AgentRuntime
             .Where(x => x.Active is not null)
             .ToDictionary(x => x.Key, x => x.Active!, StringComparer.Ordinal),
         QuarantinedHashes(),
-        _serverReachable, _checkIns, _checkInFailures, _eventsEvaluated, _matches, _evaluationFaults, _crashes, _reverts, _quarantines, _refusals,
+        _serverReachable, _pendingReboot, _checkIns, _checkInFailures, _eventsEvaluated, _matches, _evaluationFaults, _crashes, _reverts, _quarantines, _refusals,
         _acknowledged, _lastError);
 
     private sealed record LoadedChannel(ContentRef Content, CompiledChannel Compiled, ChannelEvaluator Evaluator);

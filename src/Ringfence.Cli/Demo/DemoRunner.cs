@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Ringfence.Agent.Runtime;
 using Ringfence.Protocol;
 using Ringfence.Server.Hosting;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 
 namespace Ringfence.Cli.Demo;
@@ -112,7 +113,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 SnapshotRefreshPeriod = TimeSpan.FromSeconds(Math.Clamp(settings.Speed / 4, 0.1, 600)),
                 AgentRequestsPerSecond = 1000,
                 OperatorRequestsPerSecond = 1000,
-            }, clock, ct: ct);
+            }, clock, builder => builder.Logging.ClearProviders(), ct);
             outcome = outcome with { ServerUrl = server.BaseAddress.ToString() };
             Say($"[green]✓[/] server listening on {server.BaseAddress} (SQLite in {Markup.Escape(root)})");
 
@@ -156,7 +157,15 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             Say("");
             Say("[bold]1. A good release[/]: publish, then roll out ring by ring, each ring baking and passing its health gate.");
             var goodJson = ExampleFiles.Read(ExampleFiles.GoodChannel);
-            var good = await operatorApi.PublishAsync(goodJson, ct);
+            ChannelFileDto good;
+            try
+            {
+                good = await operatorApi.PublishAsync(goodJson, ct);
+            }
+            catch (PublishRejectedException ex)
+            {
+                throw new CliException($"demo: the server refused the good example channel file: {ex.Message}");
+            }
             Say($"[green]✓[/] published {good.Channel} v{good.Version} ({good.Length} bytes, validated for {good.ValidatedBuilds.Count} agent builds)");
             var goodRollout = await RollOutAsync(operatorApi, good, "good release", ct);
             await WaitUntilAsync(() => HostsOn(swarm, good.Channel, good.Version) == settings.Hosts, $"every host runs {good.Channel} v{good.Version}", ct, required: false);
@@ -192,7 +201,15 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             Say("");
             Say($"[bold]3. A fault no validator can see[/]: the next release crashes hosts on OS build {settings.FaultyOsBuild} when they load it.");
             var faultyJson = FaultyVariant(goodJson, good.Version + 1, settings.FaultyOsBuild);
-            var faulty = await operatorApi.PublishAsync(faultyJson, ct);
+            ChannelFileDto faulty;
+            try
+            {
+                faulty = await operatorApi.PublishAsync(faultyJson, ct);
+            }
+            catch (PublishRejectedException ex)
+            {
+                throw new CliException($"demo: the server refused the faulty release, which should pass validation: {ex.Message}");
+            }
             faults.Arm(new DemoFault(settings.FaultyOsBuild, faulty.Sha256));
             Say($"[green]✓[/] published {faulty.Channel} v{faulty.Version}: it passes every validator check ({faulty.Findings.Count(f => f.Severity == "error")} errors)");
             var releasedAt = clock.GetUtcNow();
