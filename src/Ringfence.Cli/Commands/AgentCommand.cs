@@ -3,7 +3,6 @@ using System.Globalization;
 using Ringfence.Agent.Runtime;
 using Ringfence.Cli.Demo;
 using Ringfence.Protocol;
-using Spectre.Console;
 
 namespace Ringfence.Cli.Commands;
 
@@ -70,6 +69,9 @@ public static class AgentCommand
         return command;
     }
 
+    /// <summary>Status lines go out unwrapped, one per line, so logs and scripts can follow them.</summary>
+    private static void Line(CliEnvironment env, string text) => env.Out.Profile.Out.Writer.WriteLine(text);
+
     internal static Uri ParseServer(string text)
     {
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(uri.Host))
@@ -87,7 +89,7 @@ public static class AgentCommand
     {
         using var http = AgentSwarm.CreateHttpClient(options, maxConnections: 4);
         var agent = AgentRuntime.Open(new AgentRuntimeSetup { Options = options, Profile = profile, DataDirectory = directory, Http = http, Catalog = catalog, Time = env.Time });
-        env.Out.WriteLine($"agent {profile.Hostname} ({profile.Configuration.AgentBuild} on {profile.Configuration.Os} {profile.Configuration.OsBuild}) → {options.Server}, state in {directory}");
+        Line(env, $"agent {profile.Hostname} ({profile.Configuration.AgentBuild} on {profile.Configuration.Os} {profile.Configuration.OsBuild}) → {options.Server}, state in {directory}");
         var run = agent.RunAsync(ct);
         await ReportUntilDoneAsync(env, run, () => Describe(agent.Status), ct);
     }
@@ -95,7 +97,7 @@ public static class AgentCommand
     private static async Task RunSwarmAsync(CliEnvironment env, AgentRuntimeOptions options, string directory, int count, AgentBuildCatalog catalog, CancellationToken ct)
     {
         using var swarm = AgentSwarm.Create(new AgentSwarmSetup { Options = options, DataDirectory = directory, Count = count, Catalog = catalog, Time = env.Time });
-        env.Out.WriteLine($"{count} simulated agents → {options.Server}, state in {Path.Combine(directory, "hosts")}");
+        Line(env, $"{count} simulated agents → {options.Server}, state in {Path.Combine(directory, "hosts")}");
         var run = swarm.RunAsync(ct);
         await ReportUntilDoneAsync(env, run, () => Describe(swarm.Summarize()), ct);
     }
@@ -112,12 +114,12 @@ public static class AgentCommand
             {
                 // fall through: the agents stop on the same token
             }
-            env.Out.WriteLine(describe());
+            Line(env, describe());
             if (ct.IsCancellationRequested)
                 break;
         }
         await run;
-        env.Out.WriteLine("stopped; state saved");
+        Line(env, "stopped; state saved");
     }
 
     private static string Describe(AgentStatus s) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Ringfence.Cli.Commands;
 using Ringfence.Cli.Demo;
 
 namespace Ringfence.Cli.Tests.Commands;
