@@ -7,11 +7,19 @@ namespace Ringfence.Content;
 public sealed class ContentFormatException : Exception
 {
     public ContentFormatException(string message, long? offset = null, string? jsonPath = null)
-        : base(message)
+        : base(OneLine(message))
     {
         Offset = offset;
         JsonPath = jsonPath;
     }
+
+    /// <summary>Messages quote file content; keep them to one printable line.</summary>
+    internal static string OneLine(string message) =>
+        string.Create(message.Length, message, (span, m) =>
+        {
+            for (var i = 0; i < m.Length; i++)
+                span[i] = char.IsControl(m[i]) ? ' ' : m[i];
+        });
 
     /// <summary>Byte offset in a binary file where reading failed.</summary>
     public long? Offset { get; }

@@ -151,7 +151,7 @@ public static class ContentJson
             case "glob":
             case "regex":
                 ctx.OnlyProperties(e, path, kind, "ignoreCase");
-                var pattern = ctx.String(e, path, kind, allowEmpty: kind == "glob");
+                var pattern = ctx.String(e, path, kind, allowEmpty: true);
                 return pattern is null ? null : kind == "glob" ? Criterion.Glob(pattern, ignoreCase) : Criterion.Regex(pattern, ignoreCase);
             case "range":
                 ctx.OnlyProperties(e, path, "range");

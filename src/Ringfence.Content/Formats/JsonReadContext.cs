@@ -26,7 +26,7 @@ internal sealed class JsonReadContext(ContentLimits limits)
     public List<JsonSchemaError> Errors { get; } = [];
     public ContentLimits Limits => limits;
 
-    public void Error(string path, string message) => Errors.Add(new JsonSchemaError(path, message));
+    public void Error(string path, string message) => Errors.Add(new JsonSchemaError(ContentFormatException.OneLine(path), ContentFormatException.OneLine(message)));
 
     public static JsonDocument Parse(string json, ContentLimits limits)
     {

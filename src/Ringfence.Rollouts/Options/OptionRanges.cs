@@ -20,7 +20,7 @@ public static class OptionRanges
     public const int DefaultAttributionHosts = 3;
     public const int MaxAttributionHosts = 10_000;
     public const double DefaultMinExposedHostHours = 50;
-    public const double DefaultSuspicionFraction = 0.5;
+    public const double DefaultSuspicionFraction = 0.75;
 
     // Rollout.
     public const double DefaultFastTrackBakeFactor = 0.25;

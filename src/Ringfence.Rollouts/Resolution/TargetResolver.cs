@@ -170,7 +170,7 @@ public sealed class TargetResolver
             return false;
         }
 
-        return r.RingOf(host, policy.Channel) <= r.Ring;
+        return r.IsInFirstRings(host, policy.Channel, r.Ring);
     }
 
     private CompiledPolicy PolicyOf(in HostFacts host)
@@ -268,7 +268,14 @@ public sealed class TargetResolver
         public FrozenSet<int> Validated { get; }
 
         /// <summary>First ring that selects the host (the last ring selects everyone).</summary>
-        public int RingOf(in HostFacts host, ReleaseChannel channel)
+        public int RingOf(in HostFacts host, ReleaseChannel channel) => FirstRing(host, channel, _rings.Length - 1);
+
+        /// <summary>Whether the host's ring is at most <paramref name="upTo"/>; hashes only when a percentage ring decides.</summary>
+        public bool IsInFirstRings(in HostFacts host, ReleaseChannel channel, int upTo) =>
+            upTo >= _rings.Length - 1 || FirstRing(host, channel, upTo + 1) <= upTo;
+
+        /// <summary>First ring below <paramref name="stop"/> that selects the host; otherwise the last ring.</summary>
+        private int FirstRing(in HostFacts host, ReleaseChannel channel, int stop)
         {
             var last = _rings.Length - 1;
             if (channel == ReleaseChannel.Late)
@@ -277,7 +284,7 @@ public sealed class TargetResolver
             }
 
             var bucket = -1;
-            for (var i = 0; i < last; i++)
+            for (var i = 0; i < stop; i++)
             {
                 var ring = _rings[i];
                 switch (ring.Kind)

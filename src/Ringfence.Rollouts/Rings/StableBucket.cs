@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-using System.Security.Cryptography;
 using Ringfence.Rollouts.Fleet;
 
 namespace Ringfence.Rollouts.Rings;
@@ -17,12 +15,8 @@ public static class StableBucket
     /// <summary>Bucket in [0, 1 000 000) of a host for a rollout.</summary>
     public static int Of(ulong hostKey, ulong rolloutKey)
     {
-        Span<byte> input = stackalloc byte[16];
-        BinaryPrimitives.WriteUInt64LittleEndian(input, hostKey);
-        BinaryPrimitives.WriteUInt64LittleEndian(input[8..], rolloutKey);
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(input, hash);
-        var top = BinaryPrimitives.ReadUInt32LittleEndian(hash);
+        // SHA-256 of the 16 bytes LE(hostKey) ‖ LE(rolloutKey); the first 4 digest bytes as a little-endian uint.
+        var top = Sha256Block.FirstWord(hostKey, rolloutKey);
         return (int)(((ulong)top * Buckets) >> 32);
     }
 

@@ -105,7 +105,9 @@ public sealed partial class RolloutController(
         var validated = await ValidatedBuildsAsync(row, ct);
         await using var c = await db.OpenAsync(ct);
         var limit = (long)RolloutPlans.BucketLimit(ring);
-        var target = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE bucket < @limit AND agent_build IN @validated", new { limit, validated });
+        // Hosts of builds the content was not validated for never get it, so they are not part of the ring's target.
+        var target = (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts WHERE bucket < @limit GROUP BY agent_build", new { limit }))
+            .Where(x => validated.Contains(x.Item1)).Sum(x => x.Item2);
         var exposed = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM host_channels WHERE channel = @channel AND active_hash = @sha", new { channel = row.Channel, sha = row.Sha256 });
         var fleet = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
         var counts = (await c.QueryAsync<(string, long)>(

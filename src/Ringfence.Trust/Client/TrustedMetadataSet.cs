@@ -115,7 +115,7 @@ public sealed class TrustedMetadataSet
         {
             if (reference.Length is { } limit && bytes.Length > limit)
                 throw new EndlessDataException(name, limit);
-            HashCheck.Verify(bytes, reference.Length, reference.Hashes, name);
+            VerifyReference(bytes, reference, name, Roles.Snapshot, MetadataCodec.ParseSnapshot);
         }
         var next = MetadataCodec.ParseSnapshot(bytes, name);
         MetadataCodec.VerifyThreshold(next, Root.Signed, Roles.Snapshot);
@@ -156,7 +156,7 @@ public sealed class TrustedMetadataSet
         var name = Root.Signed.ConsistentSnapshot ? $"{reference.Version}.targets.json" : "targets.json";
         if (reference.Length is { } limit && bytes.Length > limit)
             throw new EndlessDataException(name, limit);
-        HashCheck.Verify(bytes, reference.Length, reference.Hashes, name);
+        VerifyReference(bytes, reference, name, Roles.Targets, MetadataCodec.ParseTargets);
         var next = MetadataCodec.ParseTargets(bytes, name);
         MetadataCodec.VerifyThreshold(next, Root.Signed, Roles.Targets);
         if (next.Signed.Version != reference.Version)
@@ -168,5 +168,34 @@ public sealed class TrustedMetadataSet
         if (next.Signed.IsExpired(_now))
             throw new ExpiredMetadataException(Roles.Targets, next.Signed.Expires, _now);
         Targets = next;
+    }
+
+    /// <summary>
+    /// 5.5.2 / 5.6.2: the bytes must have the length and hashes the referring metadata signed. When they do not, but they are
+    /// authentic metadata of another version, the refusal is named for what it is: a mix-and-match attack.
+    /// </summary>
+    private void VerifyReference<T>(byte[] bytes, MetaFileInfo reference, string name, string role, Func<byte[], string, SignedMetadata<T>> parse)
+        where T : SignedPart
+    {
+        try
+        {
+            HashCheck.Verify(bytes, reference.Length, reference.Hashes, name);
+        }
+        catch (HashMismatchException)
+        {
+            SignedMetadata<T>? offered = null;
+            try
+            {
+                offered = parse(bytes, name);
+                MetadataCodec.VerifyThreshold(offered, Root.Signed, role);
+            }
+            catch (TrustException)
+            {
+                offered = null; // Not authentic metadata: the hash mismatch is the refusal.
+            }
+            if (offered is not null && offered.Signed.Version != reference.Version)
+                throw new MixAndMatchException(role, offered.Signed.Version, reference.Version);
+            throw;
+        }
     }
 }
