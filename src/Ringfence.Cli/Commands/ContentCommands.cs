@@ -133,7 +133,11 @@ public static class ContentCommands
         {
             var colour = f.Severity switch { FindingSeverity.Error => "red", FindingSeverity.Warning => "yellow", _ => "grey" };
             var severity = f.Severity.ToString().ToLowerInvariant();
-            console.MarkupLineInterpolated($"[{colour}]{severity}[/] [bold]{f.Code}[/] {f.Location.ToString()}: {f.Message}");
+            var plain = $"{severity} {f.Code} {f.Location}: {f.Message}";
+            if (console.Profile.Capabilities.Ansi)
+                console.MarkupLine($"[{colour}]{severity}[/] [bold]{f.Code}[/] {Markup.Escape($"{f.Location}: {f.Message}")}");
+            else
+                WritePlainLine(console, plain); // one finding per line, never wrapped, so it greps
         }
         var accepted = summaries.Count(s => s.Accepted);
         var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
@@ -308,6 +312,13 @@ public static class ContentCommands
             return "every build that compiles the template type";
         var os = target.Os.Count == 0 ? "any OS" : string.Join(", ", target.Os.Select(ContentJson.Name));
         return target.Versions is null ? os : $"{os}, versions {target.Versions.Text}";
+    }
+
+    private static void WritePlainLine(IAnsiConsole console, string line)
+    {
+        var writer = console.Profile.Out.Writer;
+        writer.WriteLine(line);
+        writer.Flush();
     }
 
     /// <summary>Redirected output has no terminal width; do not wrap long findings at 80 columns.</summary>
