@@ -59,21 +59,6 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         SendJsonAsync(HttpMethod.Post, Routes.Telemetry, credential, batch, ProtocolJsonContext.Default.TelemetryBatch,
             ProtocolJsonContext.Default.TelemetryAck, ct);
 
-    /// <summary>
-    /// GET a file of the TUF repository (a path under <see cref="Routes.Tuf"/>), or null on 404. Reads at most
-    /// <paramref name="maxLength"/> + 1 bytes and stops there, so the TUF client sees an over-long answer and names it endless data.
-    /// </summary>
-    public async Task<byte[]?> GetRepositoryFileAsync(string relativePath, long maxLength, CancellationToken ct)
-    {
-        var path = $"{Routes.Tuf}/{relativePath.TrimStart('/')}";
-        using var message = NewRequest(HttpMethod.Get, path, credential: null);
-        using var response = await SendAsync(message, ct);
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return null;
-        await EnsureSuccessAsync(response, path, ct);
-        return await ReadLimitedAsync(response, maxLength + 1, path, ct, truncate: true);
-    }
-
     private async Task<TResponse> SendJsonAsync<TRequest, TResponse>(HttpMethod method, string path, string? credential, TRequest body,
         JsonTypeInfo<TRequest> requestType, JsonTypeInfo<TResponse> responseType, CancellationToken ct)
     {

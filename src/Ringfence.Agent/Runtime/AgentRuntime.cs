@@ -2,10 +2,10 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Ringfence.Agent.StateMachine;
+using Ringfence.Agent.Updates;
 using Ringfence.Content;
 using Ringfence.Protocol;
 using Ringfence.Trust;
-using Ringfence.Trust.Client;
 using ChannelTarget = Ringfence.Protocol.ChannelTarget;
 
 namespace Ringfence.Agent.Runtime;
@@ -70,6 +70,7 @@ public sealed partial class AgentRuntime
     private readonly Lock _statusGate = new();
 
     private AgentStateDocument _state;
+    private ContentUpdateVerifier? _verifier;
     private CheckInResponse? _lastAnswer;
     private string? _etag;
     private bool _pendingReboot;
@@ -96,7 +97,14 @@ public sealed partial class AgentRuntime
         _outbox = new TelemetryOutbox(setup.Options.TelemetryOutboxLimit);
         _outbox.Restore(state.TelemetrySequence, state.TelemetryInFlight, state.TelemetryQueued);
         _build = setup.Catalog.Find(state.Configuration.AgentBuild);
+        if (state.TrustedRoot is not null)
+            _verifier = CreateVerifier(state.TrustedRoot);
     }
+
+    /// <summary>The Updates component: TUF refresh from the pinned root, the signed known-bad list (cached on disk for boot), target hashes.</summary>
+    private ContentUpdateVerifier CreateVerifier(string trustedRoot) =>
+        new(new HttpRepositoryFetcher(_setup.Http, new Uri(_options.Server, Routes.Tuf.TrimStart('/') + "/")), new FileTrustedMetadataStore(_store.TufDirectory),
+            System.Text.Encoding.UTF8.GetBytes(trustedRoot), _time);
 
     /// <summary>
     /// Opens the agent whose state is in <see cref="AgentRuntimeSetup.DataDirectory"/> (which must exist), or a new one
@@ -165,7 +173,15 @@ public sealed partial class AgentRuntime
             var doc = _state.Channels[channel];
             var step = AgentMachine.Boot(doc.Machine, now, new BootEnvironment(NetworkAvailable: _serverReachable), _machineOptions);
             Report(channel, doc, step, bootCrash: true);
-            SetChannel(channel, doc with { Machine = step.State, BreadcrumbInstance = step.State.IsEvaluating ? doc.BreadcrumbInstance : null });
+            doc = doc with { Machine = step.State, BreadcrumbInstance = step.State.IsEvaluating ? doc.BreadcrumbInstance : null };
+            // Content the signed known-bad list names is not loaded again, not even once, at boot: no network needed.
+            if (doc.Find(doc.Machine.Active) is { } active && IsKnownBad(active.Sha256))
+            {
+                var rollback = AgentMachine.Rollback(doc.Machine, active.Version, 0, _machineOptions);
+                Report(channel, doc, rollback, bootCrash: false);
+                doc = Prune(doc with { Machine = rollback.State, BreadcrumbInstance = null });
+            }
+            SetChannel(channel, doc);
         }
         _state = _state with { Boots = _state.Boots + 1 };
         Save();
@@ -230,6 +246,7 @@ public sealed partial class AgentRuntime
         var answer = await _client.EnrollAsync(
             new EnrollRequest(_options.EnrollmentToken, _state.Hostname, _state.Configuration, _setup.Profile.Groups), ct);
         _state = _state with { HostId = answer.HostId, Credential = answer.Credential, TrustedRoot = answer.TrustedRoot };
+        _verifier = CreateVerifier(answer.TrustedRoot);
         Save();
         LogEnrolled(_log, _state.Hostname, answer.HostId);
     }
@@ -289,17 +306,10 @@ public sealed partial class AgentRuntime
             doc = _state.Channels[target.Channel];
         }
         var content = new ContentRef(target.Channel, target.Version, target.Sha256.ToLowerInvariant(), target.TargetName);
-        byte[] bytes;
-        try
-        {
-            bytes = await FetchVerifiedAsync(content, ct);
-        }
-        catch (TrustException ex)
-        {
-            // Forged, stale, rolled back or known bad: keep what we run and say why.
-            Refuse(content, $"verification failed ({ex.Failure}): {ex.Message}");
+        // Forged, stale, rolled back or known bad: refused, and we keep what we run.
+        var bytes = await FetchVerifiedAsync(content, ct);
+        if (bytes is null)
             return;
-        }
         if (IsKnownBad(content.Sha256))
         {
             Refuse(content, "on the signed known-bad list");
@@ -324,46 +334,38 @@ public sealed partial class AgentRuntime
             Load(content.Channel, content, compiled!, fromBoot: false);
     }
 
-    private async Task<byte[]> FetchVerifiedAsync(ContentRef content, CancellationToken ct)
+    /// <summary>
+    /// The target's bytes, verified by the Updates component (TUF metadata, known-bad list, length and hashes), or null
+    /// with the refusal recorded. A repository that does not answer is the server being down: retried later.
+    /// </summary>
+    private async Task<byte[]?> FetchVerifiedAsync(ContentRef content, CancellationToken ct)
     {
         // Content we already hold (a return to last-known-good) is not downloaded again; its hash was checked when stored.
         if (_store.LoadContent(content.Sha256) is { } local)
             return local;
-        var updater = await RefreshRepositoryAsync(ct);
-        var bytes = await updater.DownloadTargetAsync(content.TargetName, ct);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(bytes));
-        return actual == content.Sha256
-            ? bytes
-            : throw new AgentApiException($"target {content.TargetName} has SHA-256 {actual}, the check-in named {content.Sha256}", null, null);
-    }
-
-    /// <summary>Runs the TUF refresh (root chain, timestamp, snapshot, targets) and takes the signed known-bad list from it.</summary>
-    private async Task<TufUpdater> RefreshRepositoryAsync(CancellationToken ct)
-    {
-        var updater = new TufUpdater(new HttpRepositoryFetcher(_client), new DirectoryTrustedMetadataStore(_store.TufDirectory),
-            System.Text.Encoding.UTF8.GetBytes(_state.TrustedRoot!), _time);
-        try
+        var result = await _verifier!.VerifyAsync(content.TargetName, ct);
+        if (result.Failure == TrustFailure.RepositoryUnavailable)
+            throw new AgentApiException($"repository unavailable: {result.Reason}", null, null);
+        if (result.Content is not { } verified)
         {
-            await updater.RefreshAsync(ct);
-            var knownBad = await updater.DownloadKnownBadListAsync(ct);
-            _state = _state with { KnownBad = knownBad.Entries.Select(e => e.Sha256).ToList() };
-            return updater;
+            Refuse(content, $"verification failed ({result.Failure}): {result.Reason}");
+            return null;
         }
-        catch (RepositoryUnavailableException ex)
+        if (verified.Sha256 != content.Sha256)
         {
-            throw new AgentApiException($"repository unavailable: {ex.Message}", null, null, ex);
+            Refuse(content, $"the signed target {content.TargetName} has SHA-256 {verified.Sha256}, the check-in named {content.Sha256}");
+            return null;
         }
+        return verified.Bytes;
     }
 
     private async Task RefreshKnownBadAsync(long version, CancellationToken ct)
     {
-        try
+        if (await _verifier!.RefreshKnownBadListAsync(ct) is { } refused)
         {
-            await RefreshRepositoryAsync(ct);
-        }
-        catch (TrustException ex)
-        {
-            _lastError = $"known-bad list refresh refused ({ex.Failure}): {ex.Message}";
+            if (refused.Failure == TrustFailure.RepositoryUnavailable)
+                throw new AgentApiException($"repository unavailable: {refused.Reason}", null, null);
+            _lastError = $"known-bad list refresh refused ({refused.Failure}): {refused.Reason}";
             return;
         }
         _state = _state with { KnownBadVersion = version };
@@ -576,7 +578,7 @@ public sealed partial class AgentRuntime
         return doc with { Contents = doc.Contents.Where(c => referenced.Contains(c.Version)).ToList() };
     }
 
-    private bool IsKnownBad(string sha256) => _state.KnownBad.Contains(sha256.ToLowerInvariant(), StringComparer.Ordinal);
+    private bool IsKnownBad(string sha256) => _verifier?.IsKnownBad(sha256) == true;
 
     private List<string> QuarantinedHashes() =>
         _state.Channels.Values

@@ -39,10 +39,7 @@ public sealed record AgentStateDocument
     /// <summary>The TUF root pinned at enrollment.</summary>
     public string? TrustedRoot { get; init; }
 
-    /// <summary>Content hashes on the last verified known-bad list: checked at boot, with no network.</summary>
-    public IReadOnlyList<string> KnownBad { get; init; } = [];
-
-    /// <summary>Version of the known-bad list <see cref="KnownBad"/> came from (the check-in answer says when it grew).</summary>
+    /// <summary>Version of the known-bad list last fetched (the check-in answer says when it grew; the list itself is cached, verified, with the TUF metadata).</summary>
     public long KnownBadVersion { get; init; }
     public long Boots { get; init; }
     public Dictionary<string, ChannelDocument> Channels { get; init; } = new(StringComparer.Ordinal);

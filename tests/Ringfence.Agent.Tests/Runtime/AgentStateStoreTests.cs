@@ -17,7 +17,6 @@ public sealed class AgentStateStoreTests
             TelemetrySequence = 42,
             TelemetryInFlight = new PendingBatch("h_test-42", [new TelemetryEvent(TelemetryKind.Crash, Now, "C-test", 18, new string('a', 64), "rule-18", BootCrash: true)]),
             TelemetryQueued = [new TelemetryEvent(TelemetryKind.Heartbeat, Now)],
-            KnownBad = [new string('b', 64)],
             KnownBadVersion = 3,
         };
         var store = new AgentStateStore(dir.Path);
@@ -33,7 +32,6 @@ public sealed class AgentStateStoreTests
         loaded.TelemetryInFlight!.IdempotencyKey.ShouldBe("h_test-42");
         loaded.TelemetryInFlight.Events.ShouldBe(saved.TelemetryInFlight!.Events);
         loaded.TelemetryQueued.ShouldBe(saved.TelemetryQueued);
-        loaded.KnownBad.ShouldBe(saved.KnownBad);
         loaded.KnownBadVersion.ShouldBe(3);
     }
 
