@@ -49,7 +49,8 @@ public static class RingfenceServer
         services.AddSingleton<HostAuth>();
         services.AddSingleton<TargetSnapshotHolder>();
         services.AddSingleton<ControlPlane>();
-        services.AddSingleton<IChannelFileInspector, MinimalChannelFileInspector>();
+        services.AddSingleton(_ => Content.BuildCatalog.Load(options));
+        services.AddSingleton<IChannelFileInspector, Content.FleetAwareInspector>();
         services.AddSingleton<ITrustedRootSource, UnsignedRootSource>();
         services.AddSingleton(sp => new LeaderLease(sp.GetRequiredService<Database>(), time, nodeId, options.LeaseDuration));
         services.AddSingleton<RolloutController>();

@@ -61,6 +61,12 @@ public sealed record RingfenceServerOptions
     /// <summary>How often every node re-reads the target snapshot (rollout state, kill switch, known-bad list).</summary>
     public TimeSpan SnapshotRefreshPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Fleet manifest JSON naming agent builds and their template contracts; null = the catalog shipped with the server.</summary>
+    public string? BuildCatalogFile { get; init; }
+
+    /// <summary>Template types JSON; null = the ones shipped with the server.</summary>
+    public string? TemplateTypesFile { get; init; }
+
     /// <summary>Agent builds added to every publish validation besides the ones learned from check-ins.</summary>
     public IReadOnlyList<string> DeclaredBuilds { get; init; } = [];
 

@@ -58,7 +58,7 @@ public sealed partial class ControlPlane
         var channel = inspection.Channel!;
         var version = inspection.Version!.Value;
         var targetName = $"channels/{channel}/{channel}-{version:D6}.json";
-        var validated = builds.Select(b => b.AgentBuild).Order(StringComparer.Ordinal).ToList();
+        var validated = (inspection.ValidatedBuilds ?? [.. builds.Select(b => b.AgentBuild)]).Order(StringComparer.Ordinal).ToList();
         var now = Now;
         var stored = await db.InTransactionAsync(async (c, tx) =>
         {

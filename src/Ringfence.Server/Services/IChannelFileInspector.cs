@@ -6,6 +6,9 @@ namespace Ringfence.Server.Services;
 /// <summary>What publishing learns from a channel file: its identity and every validation finding.</summary>
 public sealed record ChannelFileInspection(string? Channel, long? Version, IReadOnlyList<ValidationFinding> Findings)
 {
+    /// <summary>Builds the content was validated for (null: every build given to the inspector).</summary>
+    public IReadOnlyList<string>? ValidatedBuilds { get; init; }
+
     public bool Rejected => Channel is null || Version is null || Findings.Any(f => f.Severity == "error");
 }
 
@@ -16,7 +19,7 @@ public interface IChannelFileInspector
 }
 
 /// <summary>
-/// Fallback used until Ringfence.Content's validator is wired: reads only the "channel" and "version" members of a
+/// Minimal inspector for tests of the server alone: reads only the "channel" and "version" members of a
 /// JSON channel file and reports no contract findings.
 /// </summary>
 public sealed class MinimalChannelFileInspector : IChannelFileInspector

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Ringfence.Protocol;
 using Ringfence.Server.Controller;
 using Ringfence.Server.Hosting;
@@ -30,7 +31,11 @@ public sealed class ServerHarness : IAsyncDisposable
         Http = new HttpClient { BaseAddress = server.BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public static async Task<ServerHarness> StartAsync(string provider, Func<RingfenceServerOptions, RingfenceServerOptions>? adjust = null)
+    /// <summary>
+    /// Starts a server. Unless <paramref name="realValidator"/>, publishing uses the minimal inspector (a JSON file with
+    /// "channel" and "version"), so API tests need no template types; the validator tests use the real one.
+    /// </summary>
+    public static async Task<ServerHarness> StartAsync(string provider, Func<RingfenceServerOptions, RingfenceServerOptions>? adjust = null, bool realValidator = false)
     {
         var storage = new TestStorage(provider);
         var time = new ManualTime(new DateTimeOffset(2024, 7, 19, 4, 0, 0, TimeSpan.Zero));
@@ -46,7 +51,12 @@ public sealed class ServerHarness : IAsyncDisposable
         });
         if (adjust is not null)
             options = adjust(options);
-        var server = await RingfenceServer.StartAsync(options, time, b => b.Logging.ClearProviders());
+        var server = await RingfenceServer.StartAsync(options, time, b =>
+        {
+            b.Logging.ClearProviders();
+            if (!realValidator)
+                b.Services.AddSingleton<Ringfence.Server.Services.IChannelFileInspector, Ringfence.Server.Services.MinimalChannelFileInspector>();
+        });
         return new ServerHarness(storage, server, time);
     }
 
