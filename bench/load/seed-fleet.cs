@@ -1,4 +1,5 @@
 #:project ../../src/Ringfence.Agent/Ringfence.Agent.csproj
+#:property PublishAot=false
 // Prepares the load benchmark: enrolls a realistic fleet, publishes a channel file and rolls it out to everyone,
 // checks every host in once (to learn its ETag), and writes the request files the wrk scripts replay.
 // Usage: dotnet run -c Release bench/load/seed-fleet.cs -- --server URL --admin-key KEY --token TOKEN --hosts N --out DIR [--batch N] [--examples DIR]

@@ -31,7 +31,7 @@ internal sealed record DemoSettings
     public string FaultyOsBuild { get; init; } = "22631";
 
     /// <summary>Give up on a stage after this much real time.</summary>
-    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(45);
 
     public bool KeepServing { get; init; }
 
@@ -167,8 +167,9 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 throw new CliException($"demo: the server refused the good example channel file: {ex.Message}");
             }
             Say($"[green]✓[/] published {good.Channel} v{good.Version} ({good.Length} bytes, validated for {good.ValidatedBuilds.Count} agent builds)");
-            var goodRollout = await RollOutAsync(operatorApi, good, "good release", ct);
-            await WaitUntilAsync(() => HostsOn(swarm, good.Channel, good.Version) == settings.Hosts, $"every host runs {good.Channel} v{good.Version}", ct, required: false);
+            var goodRollout = await RollOutAsync(operatorApi, swarm, good, "good release", ct);
+            if (goodRollout.Status == RolloutStatus.Completed)
+                await WaitUntilAsync(() => HostsOn(swarm, good.Channel, good.Version) == settings.Hosts, $"every host runs {good.Channel} v{good.Version}", ct, required: false);
             outcome = outcome with
             {
                 GoodChannel = good.Channel,
@@ -213,7 +214,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             faults.Arm(new DemoFault(settings.FaultyOsBuild, faulty.Sha256));
             Say($"[green]✓[/] published {faulty.Channel} v{faulty.Version}: it passes every validator check ({faulty.Findings.Count(f => f.Severity == "error")} errors)");
             var releasedAt = clock.GetUtcNow();
-            var faultyRollout = await RollOutAsync(operatorApi, faulty, "faulty release", ct);
+            var faultyRollout = await RollOutAsync(operatorApi, swarm, faulty, "faulty release", ct);
             var haltedAt = clock.GetUtcNow();
             var haltedRing = faultyRollout.Status is RolloutStatus.Halted or RolloutStatus.RolledBack ? faultyRollout.CurrentRing : (int?)null;
             await WaitUntilAsync(() => HostsOn(swarm, faulty.Channel, faulty.Version) == 0, $"no host runs {faulty.Channel} v{faulty.Version} any more", ct, required: false);
@@ -261,7 +262,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
     }
 
     /// <summary>Creates a rollout with the demo's rings, approves it when asked, and follows it to the end, printing each change.</summary>
-    private async Task<RolloutDto> RollOutAsync(OperatorClient api, ChannelFileDto file, string what, CancellationToken ct)
+    private async Task<RolloutDto> RollOutAsync(OperatorClient api, AgentSwarm swarm, ChannelFileDto file, string what, CancellationToken ct)
     {
         var bake = settings.BakeMinutes;
         RingSpec[] rings = [new("canary", 5, bake), new("early", 20, bake), new("wave", 50, bake), new("general", 100, 0)];
@@ -271,6 +272,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
         Say($"  rollout {rollout.Id}: {string.Join(" → ", rings.Select(r => $"{r.Name} {r.Percent}%"))}, baking {bake} min per ring");
         var deadline = realTime.GetTimestamp();
         var lastLine = "";
+        var refusalShown = false;
         while (true)
         {
             rollout = await api.GetRolloutAsync(rollout.Id, ct);
@@ -287,9 +289,16 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             }
             if (rollout.Status is RolloutStatus.Completed or RolloutStatus.Halted or RolloutStatus.RolledBack)
                 return rollout;
-            if (realTime.GetElapsedTime(deadline) > settings.StageTimeout * 2)
+            if (!refusalShown && realTime.GetElapsedTime(deadline) > TimeSpan.FromSeconds(10) && HostsOn(swarm, file.Channel, file.Version) == 0
+                && swarm.Agents.Select(a => a.Status).FirstOrDefault(s => s.Refusals > 0) is { } refusing)
             {
-                Say($"[yellow]  giving up on waiting: the rollout is still {rollout.Status} after {(settings.StageTimeout * 2).TotalSeconds} s[/]");
+                // Agents verify everything before loading it; say so when they refuse, instead of waiting in silence.
+                Say($"[yellow]  agents refuse {Markup.Escape(file.Channel)} v{file.Version}: {Markup.Escape(refusing.LastError ?? "?")}[/]");
+                refusalShown = true;
+            }
+            if (realTime.GetElapsedTime(deadline) > settings.StageTimeout)
+            {
+                Say($"[yellow]  giving up on waiting: the rollout is still {rollout.Status} after {settings.StageTimeout.TotalSeconds} s[/]");
                 return rollout;
             }
             await Task.Delay(Poll, realTime, ct);
