@@ -103,11 +103,14 @@ echo "== nginx ceiling: static file of $ANSWER_BYTES bytes"
 NPORT=$(free_port)
 mkdir -p "$work/nginx/www" "$work/nginx/tmp"
 cp "$work/answer.json" "$work/nginx/www/answer.json"
+# nginx workers run unprivileged: they must be able to read the file (mktemp -d makes a 0700 directory).
+chmod a+x "$work"; chmod -R a+rX "$work/nginx"
 sed -e "s#__ROOT__#$work/nginx#g" -e "s#__PORT__#$NPORT#g" -e "s#__WORKERS__#${NGINX_WORKERS:-2}#g" \
   bench/load/nginx.conf.template >"$work/nginx/nginx.conf"
 "$NGINX" -c "$work/nginx/nginx.conf" -p "$work/nginx" &
 nginx_pid=$!
 for _ in $(seq 1 50); do curl -fsS "http://127.0.0.1:$NPORT/answer.json" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fsS "http://127.0.0.1:$NPORT/answer.json" >/dev/null || { echo "nginx does not serve the file:"; cat "$work/nginx/error.log"; exit 1; }
 wrk -t"$THREADS" -c"$CONNECTIONS" -d5s "http://127.0.0.1:$NPORT/answer.json" >/dev/null 2>&1
 nginx=$(run_wrk nginx -s bench/load/static.lua "http://127.0.0.1:$NPORT/answer.json")
 echo "   $nginx"
