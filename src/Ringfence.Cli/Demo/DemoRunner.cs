@@ -201,38 +201,46 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             // 5. Content with a fault no validator can see.
             Say("");
             Say($"[bold]3. A fault no validator can see[/]: the next release crashes hosts on OS build {settings.FaultyOsBuild} when they load it.");
-            var faultyJson = FaultyVariant(goodJson, good.Version + 1, settings.FaultyOsBuild);
-            ChannelFileDto faulty;
-            try
+            if (goodRollout.Status != RolloutStatus.Completed)
             {
-                faulty = await operatorApi.PublishAsync(faultyJson, ct);
+                // One rollout per channel at a time: the server refuses a second one while the first is active.
+                Say($"[yellow]  skipped: the good release did not complete ({goodRollout.Status}), so the channel is still busy[/]");
             }
-            catch (PublishRejectedException ex)
+            else
             {
-                throw new CliException($"demo: the server refused the faulty release, which should pass validation: {ex.Message}");
+                var faultyJson = FaultyVariant(goodJson, good.Version + 1, settings.FaultyOsBuild);
+                ChannelFileDto faulty;
+                try
+                {
+                    faulty = await operatorApi.PublishAsync(faultyJson, ct);
+                }
+                catch (PublishRejectedException ex)
+                {
+                    throw new CliException($"demo: the server refused the faulty release, which should pass validation: {ex.Message}");
+                }
+                faults.Arm(new DemoFault(settings.FaultyOsBuild, faulty.Sha256));
+                Say($"[green]✓[/] published {faulty.Channel} v{faulty.Version}: it passes every validator check ({faulty.Findings.Count(f => f.Severity == "error")} errors)");
+                var releasedAt = clock.GetUtcNow();
+                var faultyRollout = await RollOutAsync(operatorApi, swarm, faulty, "faulty release", ct);
+                var haltedAt = clock.GetUtcNow();
+                var haltedRing = faultyRollout.Status is RolloutStatus.Halted or RolloutStatus.RolledBack ? faultyRollout.CurrentRing : (int?)null;
+                await WaitUntilAsync(() => HostsOn(swarm, faulty.Channel, faulty.Version) == 0, $"no host runs {faulty.Channel} v{faulty.Version} any more", ct, required: false);
+                var summary = swarm.Summarize();
+                outcome = outcome with
+                {
+                    FaultyVersion = faulty.Version,
+                    FaultyStatus = faultyRollout.Status.ToString(),
+                    FaultyHaltedInRing = haltedRing,
+                    FaultyHaltedInRingName = haltedRing is { } r && r < faultyRollout.Rings.Count ? faultyRollout.Rings[r].Name : null,
+                    HaltReason = faultyRollout.StatusReason,
+                    MinutesReleaseToHalt = haltedRing is null ? null : Math.Round((haltedAt - releasedAt).TotalMinutes, 1),
+                    HostsExposedToFaulty = faultyRollout.Rings.Sum(x => x.ExposedHosts),
+                    Crashes = summary.Crashes,
+                    HostsThatReverted = swarm.Agents.Count(a => a.Status.Reverts > 0),
+                    HostsLeftOnFaultyContent = HostsOn(swarm, faulty.Channel, faulty.Version),
+                };
+                Say($"[green]✓[/] {outcome.HostsThatReverted} hosts reverted to last-known-good by themselves; {outcome.HostsLeftOnFaultyContent} hosts still run v{faulty.Version}");
             }
-            faults.Arm(new DemoFault(settings.FaultyOsBuild, faulty.Sha256));
-            Say($"[green]✓[/] published {faulty.Channel} v{faulty.Version}: it passes every validator check ({faulty.Findings.Count(f => f.Severity == "error")} errors)");
-            var releasedAt = clock.GetUtcNow();
-            var faultyRollout = await RollOutAsync(operatorApi, swarm, faulty, "faulty release", ct);
-            var haltedAt = clock.GetUtcNow();
-            var haltedRing = faultyRollout.Status is RolloutStatus.Halted or RolloutStatus.RolledBack ? faultyRollout.CurrentRing : (int?)null;
-            await WaitUntilAsync(() => HostsOn(swarm, faulty.Channel, faulty.Version) == 0, $"no host runs {faulty.Channel} v{faulty.Version} any more", ct, required: false);
-            var summary = swarm.Summarize();
-            outcome = outcome with
-            {
-                FaultyVersion = faulty.Version,
-                FaultyStatus = faultyRollout.Status.ToString(),
-                FaultyHaltedInRing = haltedRing,
-                FaultyHaltedInRingName = haltedRing is { } r && r < faultyRollout.Rings.Count ? faultyRollout.Rings[r].Name : null,
-                HaltReason = faultyRollout.StatusReason,
-                MinutesReleaseToHalt = haltedRing is null ? null : Math.Round((haltedAt - releasedAt).TotalMinutes, 1),
-                HostsExposedToFaulty = faultyRollout.Rings.Sum(x => x.ExposedHosts),
-                Crashes = summary.Crashes,
-                HostsThatReverted = swarm.Agents.Count(a => a.Status.Reverts > 0),
-                HostsLeftOnFaultyContent = HostsOn(swarm, faulty.Channel, faulty.Version),
-            };
-            Say($"[green]✓[/] {outcome.HostsThatReverted} hosts reverted to last-known-good by themselves; {outcome.HostsLeftOnFaultyContent} hosts still run v{faulty.Version}");
 
             outcome = outcome with { RealSeconds = Math.Round(realTime.GetElapsedTime(started).TotalSeconds, 1) };
             PrintSummary(outcome);
