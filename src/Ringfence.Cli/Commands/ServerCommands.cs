@@ -14,6 +14,8 @@ public static class ServerCommands
     [
         ServeCommand.Create,
         AuditCommand.Create,
+        AgentCommand.Create,
+        DemoCommand.Create,
     ];
 
     public static IEnumerable<Command> Create(CliEnvironment env) => Builders.Select(build => build(env));

@@ -1,0 +1,30 @@
+namespace Ringfence.Agent.Runtime;
+
+/// <summary>Writes a file so that a crash at any moment leaves either the old content or the new one, never half of each.</summary>
+public static class AtomicFile
+{
+    private const string TempSuffix = ".tmp";
+
+    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        // One temp name per target: a writer that died earlier left at most this file, which we overwrite.
+        var temp = path + TempSuffix;
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            stream.Write(bytes);
+            // Flush to the disk before the rename, or a power cut could publish an empty file under the real name.
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Removes a temp file left by a writer that died before its rename: it never became the real file.</summary>
+    public static void DiscardLeftover(string path)
+    {
+        var temp = path + TempSuffix;
+        if (File.Exists(temp))
+            File.Delete(temp);
+    }
+}
