@@ -1,0 +1,100 @@
+namespace Ringfence.Server.Hosting;
+
+public enum StorageProvider
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>
+/// Everything the server needs, with defaults and ranges kept here (bound from the "Ringfence" configuration
+/// section, so RINGFENCE__BOOTSTRAPADMINKEY etc. work as environment variables).
+/// </summary>
+public sealed record RingfenceServerOptions
+{
+    /// <summary>Directory for the SQLite file and the TUF signing keys (created if missing).</summary>
+    public string DataDirectory { get; init; } = "ringfence-data";
+
+    public StorageProvider Provider { get; init; } = StorageProvider.Sqlite;
+
+    /// <summary>PostgreSQL connection string (Provider = Postgres); for SQLite, optional override of the file connection string.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>Listen URLs, e.g. "http://127.0.0.1:5080". Port 0 picks a free port.</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5080";
+
+    /// <summary>Admin API key accepted at start (stored hashed). When null and no key exists, one is generated and printed once.</summary>
+    public string? BootstrapAdminKey { get; init; }
+
+    /// <summary>Enrollment token accepted at start (stored hashed). When null and none exists, one is generated and printed once.</summary>
+    public string? BootstrapEnrollmentToken { get; init; }
+
+    /// <summary>Name of this node in the leader lease (defaults to machine name + process id).</summary>
+    public string? NodeId { get; init; }
+
+    /// <summary>How often the controller reconciles.</summary>
+    public TimeSpan ControllerPeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long a leader's lease lasts without renewal; another node takes over after it expires.</summary>
+    public TimeSpan LeaseDuration { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Agents' check-in period (also sent to them).</summary>
+    public int CheckInIntervalSeconds { get; init; } = 60;
+
+    /// <summary>Largest accepted request body (channel files included).</summary>
+    public long MaxRequestBodyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Operator requests per second per key (token bucket); agents are limited per host.</summary>
+    public int OperatorRequestsPerSecond { get; init; } = 50;
+
+    public int AgentRequestsPerSecond { get; init; } = 20;
+
+    /// <summary>When false, the controller hosted service is not started (tests drive it by hand).</summary>
+    public bool RunController { get; init; } = true;
+
+    /// <summary>
+    /// From this ring index on, each (agent build, OS build) configuration's lowest-bucket host is included even if
+    /// its bucket is above the ring's share, so early rings cover every configuration. -1 turns this off.
+    /// </summary>
+    public int RepresentativesFromRing { get; init; } = 1;
+
+    /// <summary>How often every node re-reads the target snapshot (rollout state, kill switch, known-bad list).</summary>
+    public TimeSpan SnapshotRefreshPeriod { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Agent builds added to every publish validation besides the ones learned from check-ins.</summary>
+    public IReadOnlyList<string> DeclaredBuilds { get; init; } = [];
+
+    public const int MinCheckInIntervalSeconds = 1;
+    public const int MaxCheckInIntervalSeconds = 24 * 3600;
+
+    /// <summary>Every problem at once, empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+            errors.Add("DataDirectory: required");
+        if (Provider == StorageProvider.Postgres && string.IsNullOrWhiteSpace(ConnectionString))
+            errors.Add("ConnectionString: required when Provider is Postgres");
+        if (ControllerPeriod < TimeSpan.FromMilliseconds(50) || ControllerPeriod > TimeSpan.FromMinutes(10))
+            errors.Add($"ControllerPeriod: {ControllerPeriod} is outside 00:00:00.05..00:10:00");
+        if (LeaseDuration < ControllerPeriod * 2 || LeaseDuration > TimeSpan.FromHours(1))
+            errors.Add($"LeaseDuration: {LeaseDuration} must be at least twice ControllerPeriod and at most 1 hour");
+        if (CheckInIntervalSeconds is < MinCheckInIntervalSeconds or > MaxCheckInIntervalSeconds)
+            errors.Add($"CheckInIntervalSeconds: {CheckInIntervalSeconds} is outside {MinCheckInIntervalSeconds}..{MaxCheckInIntervalSeconds}");
+        if (MaxRequestBodyBytes is < 1024 or > 64L * 1024 * 1024)
+            errors.Add($"MaxRequestBodyBytes: {MaxRequestBodyBytes} is outside 1024..67108864");
+        if (OperatorRequestsPerSecond is < 1 or > 1_000_000)
+            errors.Add($"OperatorRequestsPerSecond: {OperatorRequestsPerSecond} is outside 1..1000000");
+        if (AgentRequestsPerSecond is < 1 or > 1_000_000)
+            errors.Add($"AgentRequestsPerSecond: {AgentRequestsPerSecond} is outside 1..1000000");
+        if (RepresentativesFromRing is < -1 or > 20)
+            errors.Add($"RepresentativesFromRing: {RepresentativesFromRing} is outside -1..20");
+        if (SnapshotRefreshPeriod < TimeSpan.FromMilliseconds(50) || SnapshotRefreshPeriod > TimeSpan.FromMinutes(1))
+            errors.Add($"SnapshotRefreshPeriod: {SnapshotRefreshPeriod} is outside 00:00:00.05..00:01:00");
+        if (BootstrapAdminKey is { Length: < 16 })
+            errors.Add("BootstrapAdminKey: must be at least 16 characters");
+        if (BootstrapEnrollmentToken is { Length: < 16 })
+            errors.Add("BootstrapEnrollmentToken: must be at least 16 characters");
+        return errors;
+    }
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Ringfence.Server.Http;
+
+/// <summary>
+/// Reads a JSON body with the source-generated metadata, within the size limit, and turns every failure into one
+/// ProblemDetails line naming where (JSON path, line, byte) instead of an exception.
+/// </summary>
+public static class JsonBody
+{
+    public static async Task<(T? Value, ProblemHttpResult? Problem)> ReadAsync<T>(HttpContext http, JsonTypeInfo<T> type, long limit)
+        where T : class
+    {
+        var request = http.Request;
+        if (request.ContentType is not { } contentType || !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+            return (null, Problems.UnsupportedMediaType());
+        if (request.ContentLength > limit)
+            return (null, Problems.TooLarge(limit));
+        var feature = http.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+            feature.MaxRequestBodySize = limit;
+
+        byte[] bytes;
+        try
+        {
+            using var buffer = new MemoryStream();
+            var chunk = new byte[16 * 1024];
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                    return (null, Problems.TooLarge(limit));
+                buffer.Write(chunk, 0, read);
+            }
+            bytes = buffer.ToArray();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, Problems.TooLarge(limit));
+        }
+
+        if (bytes.Length == 0)
+            return (null, Problems.Malformed("the body is empty"));
+        try
+        {
+            var value = JsonSerializer.Deserialize(bytes, type);
+            return value is null ? (null, Problems.Malformed("$: expected an object, got null")) : (value, null);
+        }
+        catch (JsonException ex)
+        {
+            var where = $"{ex.Path ?? "$"} (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})";
+            var why = ex.Message.Split(" Path:", 2)[0].Split(". LineNumber", 2)[0];
+            return (null, Problems.Malformed($"{where}: {why}"));
+        }
+    }
+}

@@ -1,0 +1,381 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Ringfence.Protocol;
+using Ringfence.Server.Audit;
+using Ringfence.Server.Auth;
+using Ringfence.Server.Http;
+using Ringfence.Server.Rollouts;
+using Ringfence.Server.Storage;
+
+namespace Ringfence.Server.Services;
+
+public sealed partial class ControlPlane
+{
+    // ---------------------------------------------------------------- content
+
+    /// <summary>The fleet's agent builds, learned from enrollments and check-ins, with host counts.</summary>
+    public async Task<IReadOnlyList<BuildHostCount>> FleetBuildsAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts GROUP BY agent_build ORDER BY agent_build"))
+            .Select(x => new BuildHostCount(x.Item1, x.Item2)).ToList();
+    }
+
+    public async Task<Outcome<ChannelFileDto>> PublishAsync(OperatorPrincipal by, PublishChannelFileRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Content))
+            return Problems.Invalid("$.content: required");
+        var declared = request.DeclaredBuilds ?? [];
+        for (var i = 0; i < declared.Count; i++)
+            if (!IsToken(declared[i]))
+                return Problems.Invalid($"$.declaredBuilds[{i}]: 1..64 letters, digits, '.', '-', '_'");
+
+        var fleet = await FleetBuildsAsync(ct);
+        var builds = fleet.ToList();
+        foreach (var b in declared.Concat(options.DeclaredBuilds).Distinct(StringComparer.Ordinal))
+            if (!builds.Any(x => x.AgentBuild == b))
+                builds.Add(new BuildHostCount(b, 0));
+
+        var inspection = inspector.Inspect(request.Content, builds);
+        if (inspection.Rejected)
+        {
+            await db.InTransactionAsync(async (c, tx) =>
+            {
+                await AuditAsync(c, tx, by.Actor, "channel-file.reject", $"{inspection.Channel ?? "?"}/{inspection.Version?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?"}",
+                    Details(("errors", inspection.Findings.Count(f => f.Severity == "error")), ("firstCode", inspection.Findings.FirstOrDefault(f => f.Severity == "error")?.Code)));
+                return 0;
+            }, ct);
+            return Problems.Create(422, "content-rejected", "The channel file was rejected",
+                $"{inspection.Findings.Count(f => f.Severity == "error")} error(s): " + string.Join("; ", inspection.Findings.Where(f => f.Severity == "error").Take(3).Select(f => $"{f.Code} at {f.Location}: {f.Message}")),
+                new Dictionary<string, object?> { ["findings"] = inspection.Findings });
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(request.Content);
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        var channel = inspection.Channel!;
+        var version = inspection.Version!.Value;
+        var targetName = $"channels/{channel}/{channel}-{version:D6}.json";
+        var validated = builds.Select(b => b.AgentBuild).Order(StringComparer.Ordinal).ToList();
+        var now = Now;
+        var stored = await db.InTransactionAsync(async (c, tx) =>
+        {
+            var exists = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM channel_files WHERE channel = @channel AND version >= @version", new { channel, version }, tx);
+            if (exists > 0)
+                return false;
+            await c.ExecuteAsync(
+                """
+                INSERT INTO channel_files (channel, version, sha256, target_name, length, content, published_at, published_by, validated_builds_json, findings_json)
+                VALUES (@channel, @version, @sha, @targetName, @length, @content, @now, @by, @validated, @findings)
+                """,
+                new
+                {
+                    channel, version, sha, targetName, length = (long)bytes.Length, content = request.Content, now, by = by.Name,
+                    validated = Json(validated, ServerJsonContext.Default.ListString), findings = Json([.. inspection.Findings], ServerJsonContext.Default.ListValidationFinding),
+                }, tx);
+            await AuditAsync(c, tx, by.Actor, "channel-file.publish", $"{channel}/{version}", Details(("sha256", sha), ("builds", string.Join(",", validated))));
+            return true;
+        }, ct);
+        if (!stored)
+            return Problems.Conflict($"channel {channel} already has version {version} or a later one; versions only go up");
+        await snapshot.RefreshAsync(ct);
+        return new ChannelFileDto(channel, version, sha, targetName, bytes.Length, DateTimeOffset.FromUnixTimeMilliseconds(now), by.Name, validated, inspection.Findings);
+    }
+
+    public async Task<IReadOnlyList<ChannelFileDto>> ListChannelFilesAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<ChannelFileRow>(
+            "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, findings_json FROM channel_files ORDER BY published_at DESC, channel, version DESC");
+        return rows.Select(r => new ChannelFileDto(r.Channel, r.Version, r.Sha256, r.TargetName, r.Length, DateTimeOffset.FromUnixTimeMilliseconds(r.PublishedAt), r.PublishedBy,
+            JsonSerializer.Deserialize(r.ValidatedBuildsJson, ServerJsonContext.Default.ListString) ?? [],
+            JsonSerializer.Deserialize(r.FindingsJson, ServerJsonContext.Default.ListValidationFinding) ?? [])).ToList();
+    }
+
+    /// <summary>The stored bytes of a channel file by its SHA-256 (for the TUF target blob route).</summary>
+    public async Task<(string TargetName, byte[] Bytes)?> BlobAsync(string sha256, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QueryFirstOrDefaultAsync<ChannelFileRow>("SELECT * FROM channel_files WHERE sha256 = @sha256", new { sha256 });
+        return row is null ? null : (row.TargetName, Encoding.UTF8.GetBytes(row.Content));
+    }
+
+    // ---------------------------------------------------------------- rollouts
+
+    public async Task<Outcome<RolloutDto>> CreateRolloutAsync(OperatorPrincipal by, CreateRolloutRequest request, CancellationToken ct)
+    {
+        if (!IsToken(request.Channel))
+            return Problems.Invalid("$.channel: 1..64 letters, digits, '.', '-', '_'");
+        var rings = request.Rings ?? RolloutPlans.Standard;
+        if (RolloutPlans.Validate(rings) is { Count: > 0 } errors)
+            return Problems.Invalid(string.Join("; ", errors.Select(e => "$." + e)));
+        if (request.Emergency)
+            rings = RolloutPlans.Emergency(rings);
+        if (request.Reason is { Length: > 1024 })
+            return Problems.Invalid("$.reason: at most 1024 characters");
+
+        var id = Secrets.NewId("ro_");
+        var now = Now;
+        var problem = await db.InTransactionAsync<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>(async (c, tx) =>
+        {
+            var file = await c.QueryFirstOrDefaultAsync<ChannelFileRow>(
+                "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, findings_json FROM channel_files WHERE channel = @channel AND version = @version",
+                new { channel = request.Channel, version = request.Version }, tx);
+            if (file is null)
+                return Problems.NotFound($"channel file {request.Channel}/{request.Version} is not published");
+            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM known_bad WHERE sha256 = @sha", new { sha = file.Sha256 }, tx) > 0)
+                return Problems.Conflict($"channel file {request.Channel}/{request.Version} is on the known-bad list");
+            var busy = await c.ExecuteScalarAsync<string?>(
+                "SELECT id FROM rollouts WHERE channel = @channel AND status IN ('PendingApproval', 'Progressing', 'Paused') LIMIT 1", new { channel = request.Channel }, tx);
+            if (busy is not null)
+                return Problems.Conflict($"rollout {busy} is still active on channel {request.Channel}; halt it or let it complete first");
+            await c.ExecuteAsync(
+                """
+                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at)
+                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, @plan, '[]', @now, @by, @reason, @now)
+                """,
+                new { id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, plan = Json([.. rings], ServerJsonContext.Default.ListRingSpec), now, by = by.Name, reason = request.Reason }, tx);
+            await AuditAsync(c, tx, by.Actor, "rollout.create", id, Details(("channel", request.Channel), ("version", request.Version), ("emergency", request.Emergency), ("reason", request.Reason)));
+            return null;
+        }, ct);
+        if (problem is not null)
+            return problem;
+        return (await GetRolloutAsync(id, ct))!;
+    }
+
+    public async Task<RolloutDto?> GetRolloutAsync(string id, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id });
+        return row is null ? null : await ToDtoAsync(c, row);
+    }
+
+    public async Task<IReadOnlyList<RolloutDto>> ListRolloutsAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = (await c.QueryAsync<RolloutRow>("SELECT * FROM rollouts ORDER BY created_at DESC, id LIMIT 200")).AsList();
+        var list = new List<RolloutDto>();
+        foreach (var row in rows)
+            list.Add(await ToDtoAsync(c, row));
+        return list;
+    }
+
+    private static async Task<RolloutDto> ToDtoAsync(DbConnection c, RolloutRow row)
+    {
+        var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
+        var exposed = await c.ExecuteScalarAsync<long>(
+            "SELECT COUNT(*) FROM host_channels WHERE channel = @channel AND active_hash = @sha", new { channel = row.Channel, sha = row.Sha256 });
+        var status = Enum.Parse<RolloutStatus>(row.Status);
+        var hosts = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+        var rings = new List<RingProgress>();
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var limit = RolloutPlans.BucketLimit(plan[i]);
+            var target = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE bucket < @limit", new { limit = (long)limit });
+            var gate = i < row.CurrentRing || status == RolloutStatus.Completed ? "passed"
+                : i == row.CurrentRing ? status switch { RolloutStatus.Halted or RolloutStatus.RolledBack => "failed", RolloutStatus.Progressing or RolloutStatus.Paused => "running", _ => "pending" }
+                : "pending";
+            rings.Add(new RingProgress(i, plan[i].Name, plan[i].Percent, plan[i].BakeMinutes, target,
+                i == row.CurrentRing ? exposed : 0, i == row.CurrentRing && row.RingEnteredAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, gate));
+        }
+        _ = hosts;
+        return new RolloutDto(row.Id, row.Channel, row.Version, row.Sha256, row.Emergency != 0, status, (int)row.CurrentRing, rings,
+            JsonSerializer.Deserialize(row.ApproversJson, ServerJsonContext.Default.ListString) ?? [],
+            DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.CreatedBy, row.StatusReason);
+    }
+
+    public enum RolloutAction
+    {
+        Approve,
+        Pause,
+        Resume,
+        Halt,
+        Rollback,
+    }
+
+    /// <summary>Operator actions on a rollout; each records a decision and an audit entry in the same transaction.</summary>
+    public async Task<Outcome<RolloutDto>> ActAsync(OperatorPrincipal by, string id, RolloutAction action, string? reason, CancellationToken ct)
+    {
+        if (reason is { Length: > 1024 })
+            return Problems.Invalid("$.reason: at most 1024 characters");
+        var now = Now;
+        var problem = await db.InTransactionAsync<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>(async (c, tx) =>
+        {
+            var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id }, tx);
+            if (row is null)
+                return Problems.NotFound($"rollout {id} does not exist");
+            var status = Enum.Parse<RolloutStatus>(row.Status);
+            var approvers = JsonSerializer.Deserialize(row.ApproversJson, ServerJsonContext.Default.ListString) ?? [];
+            var ring = (int)row.CurrentRing;
+            RolloutStatus next;
+            string decisionId;
+            switch (action)
+            {
+                case RolloutAction.Approve:
+                    if (status != RolloutStatus.PendingApproval)
+                        return Problems.Conflict($"rollout {id} is {status}, not waiting for approval");
+                    if (approvers.Contains(by.Name))
+                        return Problems.Conflict($"'{by.Name}' already approved rollout {id}; an emergency rollout needs a second, different approver");
+                    approvers.Add(by.Name);
+                    next = approvers.Count >= (row.Emergency != 0 ? 2 : 1) ? RolloutStatus.Progressing : RolloutStatus.PendingApproval;
+                    decisionId = $"{id}:approve:{by.KeyId}";
+                    break;
+                case RolloutAction.Pause:
+                    if (status != RolloutStatus.Progressing)
+                        return Problems.Conflict($"rollout {id} is {status}; only a progressing rollout can be paused");
+                    next = RolloutStatus.Paused;
+                    decisionId = $"{id}:pause:{Guid.NewGuid():N}";
+                    break;
+                case RolloutAction.Resume:
+                    if (status is not (RolloutStatus.Paused or RolloutStatus.Halted))
+                        return Problems.Conflict($"rollout {id} is {status}; only a paused or halted rollout can be resumed");
+                    next = RolloutStatus.Progressing;
+                    decisionId = $"{id}:resume:{Guid.NewGuid():N}";
+                    break;
+                case RolloutAction.Halt:
+                    if (status is not (RolloutStatus.Progressing or RolloutStatus.Paused or RolloutStatus.PendingApproval))
+                        return Problems.Conflict($"rollout {id} is {status}; it cannot be halted");
+                    next = RolloutStatus.Halted;
+                    decisionId = RolloutReconciler.DecisionId(id, "halt", ring);
+                    break;
+                default:
+                    if (status is RolloutStatus.RolledBack or RolloutStatus.Completed)
+                        return Problems.Conflict($"rollout {id} is {status}; it cannot be rolled back");
+                    next = RolloutStatus.RolledBack;
+                    decisionId = RolloutReconciler.DecisionId(id, "rollback", ring);
+                    break;
+            }
+            var kind = action.ToString().ToLowerInvariant();
+            var why = reason ?? $"{kind} by {by.Name}";
+            // Resuming a halted rollout takes its content off the known-bad list: an operator judged the halt wrong.
+            var ringEnteredAt = next == RolloutStatus.Progressing && status != RolloutStatus.Paused ? (long?)now : row.RingEnteredAt;
+            var updated = await c.ExecuteAsync(
+                "UPDATE rollouts SET status = @next, approvers_json = @approvers, status_reason = @why, ring_entered_at = @ringEnteredAt, updated_at = @now WHERE id = @id AND updated_at = @was",
+                new { next = next.ToString(), approvers = Json(approvers, ServerJsonContext.Default.ListString), why, ringEnteredAt, now, id, was = row.UpdatedAt }, tx);
+            if (updated == 0)
+                return Problems.Conflict($"rollout {id} changed meanwhile; retry");
+            if (!await TryInsertDecisionAsync(c, tx, decisionId, id, kind, ring, now, by.Actor, why, null))
+                return Problems.Conflict($"decision {decisionId} was already taken");
+            if (next is RolloutStatus.Halted or RolloutStatus.RolledBack)
+                await AddKnownBadAsync(c, tx, row, why, now);
+            if (action == RolloutAction.Resume && status == RolloutStatus.Halted)
+            {
+                if (await c.ExecuteAsync("DELETE FROM known_bad WHERE sha256 = @sha", new { sha = row.Sha256 }, tx) > 0)
+                    await BumpKnownBadVersionAsync(c, tx);
+            }
+            await AuditAsync(c, tx, by.Actor, "rollout." + kind, id, Details(("from", status), ("to", next), ("ring", ring), ("reason", reason)));
+            return null;
+        }, ct);
+        if (problem is not null)
+            return problem;
+        await snapshot.RefreshAsync(ct);
+        return (await GetRolloutAsync(id, ct))!;
+    }
+
+    internal static async Task<bool> TryInsertDecisionAsync(DbConnection c, DbTransaction tx, string id, string rolloutId, string kind, int ring, long at, string actor, string reason, string? evidenceJson)
+    {
+        var inserted = await c.ExecuteAsync(
+            "INSERT INTO decisions (id, rollout_id, kind, ring, at, actor, reason, evidence_json) VALUES (@id, @rolloutId, @kind, @ring, @at, @actor, @reason, @evidenceJson) ON CONFLICT DO NOTHING",
+            new { id, rolloutId, kind, ring = (long)ring, at, actor, reason, evidenceJson }, tx);
+        return inserted == 1;
+    }
+
+    internal static async Task AddKnownBadAsync(DbConnection c, DbTransaction tx, RolloutRow row, string reason, long now)
+    {
+        var added = await c.ExecuteAsync("INSERT INTO known_bad (sha256, channel, version, reason, added_at) VALUES (@sha, @channel, @version, @reason, @now) ON CONFLICT DO NOTHING",
+            new { sha = row.Sha256, channel = row.Channel, version = row.Version, reason, now }, tx);
+        if (added > 0)
+            await BumpKnownBadVersionAsync(c, tx);
+    }
+
+    /// <summary>The known-bad list's version only goes up, on every change (agents refetch when it grows).</summary>
+    internal static Task BumpKnownBadVersionAsync(DbConnection c, DbTransaction tx) =>
+        c.ExecuteAsync("UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = 'known_bad_version'", transaction: tx);
+
+    // ---------------------------------------------------------------- kill switch, fleet, logs
+
+    public async Task<KillSwitchDto> GetKillSwitchAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var row = await c.QuerySingleAsync<KillSwitchRow>("SELECT engaged, reason, changed_at, changed_by FROM kill_switch WHERE id = 1");
+        return new KillSwitchDto(row.Engaged != 0, row.Reason, row.ChangedAt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, row.ChangedBy);
+    }
+
+    public async Task<Outcome<KillSwitchDto>> SetKillSwitchAsync(OperatorPrincipal by, KillSwitchRequest request, CancellationToken ct)
+    {
+        if (request.Reason is { Length: > 1024 })
+            return Problems.Invalid("$.reason: at most 1024 characters");
+        await db.InTransactionAsync(async (c, tx) =>
+        {
+            await c.ExecuteAsync("UPDATE kill_switch SET engaged = @engaged, reason = @reason, changed_at = @now, changed_by = @by WHERE id = 1",
+                new { engaged = request.Engaged ? 1L : 0L, reason = request.Reason, now = Now, by = by.Name }, tx);
+            await AuditAsync(c, tx, by.Actor, request.Engaged ? "kill-switch.engage" : "kill-switch.release", "global", Details(("reason", request.Reason)));
+            return 0;
+        }, ct);
+        await snapshot.RefreshAsync(ct);
+        return await GetKillSwitchAsync(ct);
+    }
+
+    public async Task<FleetOverview> FleetAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var hour = Now - 3_600_000;
+        var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+        var seen = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE last_seen >= @hour", new { hour });
+        var configs = (await c.QueryAsync<(string, string, string, long, long)>(
+            "SELECT agent_build, os, os_build, COUNT(*), MIN(bucket) FROM hosts GROUP BY agent_build, os, os_build ORDER BY agent_build, os, os_build")).AsList();
+        var plan = RolloutPlans.Standard;
+        var from = options.RepresentativesFromRing;
+        var list = new List<FleetConfiguration>();
+        foreach (var (build, os, osBuild, hosts, minBucket) in configs)
+        {
+            var covered = plan.Where((r, i) => minBucket < RolloutPlans.BucketLimit(r) || (from >= 0 && i >= from)).Select(r => r.Name).ToList();
+            var early = plan.Take(2).Select(r => r.Name).ToHashSet();
+            list.Add(new FleetConfiguration(build, os, osBuild, hosts, covered, !covered.Any(early.Contains)));
+        }
+        var rings = new List<RingCoverage>();
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var limit = (long)RolloutPlans.BucketLimit(plan[i]);
+            var inRing = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE bucket < @limit", new { limit });
+            rings.Add(new RingCoverage(plan[i].Name, inRing, list.Count(x => x.CoveredByRings.Contains(plan[i].Name)), list.Count));
+        }
+        return new FleetOverview(total, seen, list, rings);
+    }
+
+    public async Task<IReadOnlyList<DecisionDto>> DecisionsAsync(string? rolloutId, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = await c.QueryAsync<DecisionRow>(
+            rolloutId is null ? "SELECT * FROM decisions ORDER BY at DESC, id LIMIT 500" : "SELECT * FROM decisions WHERE rollout_id = @rolloutId ORDER BY at, id",
+            new { rolloutId });
+        return rows.Select(r => new DecisionDto(r.Id, r.RolloutId, r.Kind, (int)r.Ring, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor, r.Reason,
+            r.EvidenceJson is null ? null : JsonDocument.Parse(r.EvidenceJson).RootElement.Clone())).ToList();
+    }
+
+    public async Task<AuditPage> AuditAsync(long after, int limit, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var entries = await AuditLog.ReadAsync(c, after, limit);
+        var dtos = entries.Select(e => new AuditEntryDto(e.Seq, DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.Actor, e.Action, e.Subject,
+            e.DetailsJson is null ? null : JsonDocument.Parse(e.DetailsJson).RootElement.Clone(), e.PrevHash, e.Hash)).ToList();
+        return new AuditPage(dtos, dtos.Count == limit ? dtos[^1].Sequence : null);
+    }
+
+    public async Task<AuditVerification> VerifyAuditAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var r = await AuditLog.VerifyAsync(c, ct);
+        return new AuditVerification(r.Valid, r.EntriesChecked, r.FirstBrokenSeq, r.Problem);
+    }
+
+    public async Task<KnownBadListDto> KnownBadAsync(CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        var rows = (await c.QueryAsync<KnownBadRow>("SELECT * FROM known_bad ORDER BY added_at, sha256")).AsList();
+        var version = long.Parse(await c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE name = 'known_bad_version'") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        return new KnownBadListDto(version, rows.Select(r => new KnownBadEntryDto(r.Sha256, r.Channel, r.Version, r.Reason, DateTimeOffset.FromUnixTimeMilliseconds(r.AddedAt))).ToList());
+    }
+}

@@ -1,0 +1,304 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Ringfence.Protocol;
+using Ringfence.Server.Audit;
+using Ringfence.Server.Auth;
+using Ringfence.Server.Hosting;
+using Ringfence.Server.Http;
+using Ringfence.Server.Rollouts;
+using Ringfence.Server.Storage;
+
+namespace Ringfence.Server.Services;
+
+/// <summary>A value or the problem that stopped it.</summary>
+public readonly record struct Outcome<T>(T? Value, ProblemHttpResult? Problem)
+{
+    public static implicit operator Outcome<T>(T value) => new(value, null);
+    public static implicit operator Outcome<T>(ProblemHttpResult problem) => new(default, problem);
+}
+
+/// <summary>
+/// The operations behind the HTTP API. Every state change and its audit entry commit in one transaction; decisions
+/// have deterministic ids, so a repeated or concurrent action fails on the unique key instead of happening twice.
+/// </summary>
+public sealed partial class ControlPlane(
+    Database db,
+    TimeProvider time,
+    RingfenceServerOptions options,
+    IChannelFileInspector inspector,
+    TargetSnapshotHolder snapshot,
+    HostAuth hostAuth,
+    ILogger<ControlPlane> logger)
+{
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static string Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
+
+    private static string Details(params (string Key, object? Value)[] pairs)
+    {
+        var map = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in pairs)
+            if (v is not null)
+                map[k] = Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        return Json(map, ServerJsonContext.Default.SortedDictionaryStringString);
+    }
+
+    private Task AuditAsync(DbConnection c, DbTransaction tx, string actor, string action, string subject, string? details) =>
+        AuditLog.AppendAsync(c, tx, db.Provider, Now, actor, action, subject, details);
+
+    // ---------------------------------------------------------------- bootstrap
+
+    /// <summary>
+    /// Makes sure an admin key and an enrollment token exist. Configured ones are stored (hashed) if new; when none
+    /// exists and none is configured, fresh ones are generated and returned so the caller prints them once.
+    /// </summary>
+    public async Task<(string? AdminKey, string? EnrollmentToken)> BootstrapAsync(CancellationToken ct)
+    {
+        return await db.InTransactionAsync(async (c, tx) =>
+        {
+            string? printedKey = null, printedToken = null;
+            var keys = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys", transaction: tx);
+            if (options.BootstrapAdminKey is { } configured)
+            {
+                var hash = Secrets.Hash(configured);
+                if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @hash", new { hash }, tx) == 0)
+                    await InsertKeyAsync(c, tx, "bootstrap-admin", OperatorRole.Admin, hash, "system:bootstrap");
+            }
+            else if (keys == 0)
+            {
+                printedKey = Secrets.New("rfk_");
+                await InsertKeyAsync(c, tx, "bootstrap-admin", OperatorRole.Admin, Secrets.Hash(printedKey), "system:bootstrap");
+            }
+
+            var tokens = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enrollment_tokens", transaction: tx);
+            if (options.BootstrapEnrollmentToken is { } token)
+            {
+                var hash = Secrets.Hash(token);
+                if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enrollment_tokens WHERE token_hash = @hash", new { hash }, tx) == 0)
+                    await InsertTokenAsync(c, tx, "bootstrap", null, hash, "system:bootstrap");
+            }
+            else if (tokens == 0)
+            {
+                printedToken = Secrets.New("rfe_");
+                await InsertTokenAsync(c, tx, "bootstrap", null, Secrets.Hash(printedToken), "system:bootstrap");
+            }
+            return (printedKey, printedToken);
+        }, ct);
+    }
+
+    private async Task<string> InsertKeyAsync(DbConnection c, DbTransaction tx, string name, OperatorRole role, string hash, string actor)
+    {
+        var id = Secrets.NewId("key_");
+        await c.ExecuteAsync("INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES (@id, @name, @role, @hash, @now)",
+            new { id, name, role = role.ToString(), hash, now = Now }, tx);
+        await AuditAsync(c, tx, actor, "api-key.create", id, Details(("name", name), ("role", role)));
+        return id;
+    }
+
+    private async Task<string> InsertTokenAsync(DbConnection c, DbTransaction tx, string name, int? maxHosts, string hash, string actor)
+    {
+        var id = Secrets.NewId("tok_");
+        await c.ExecuteAsync("INSERT INTO enrollment_tokens (id, name, token_hash, max_hosts, used, created_at) VALUES (@id, @name, @hash, @maxHosts, 0, @now)",
+            new { id, name, hash, maxHosts = (long?)maxHosts, now = Now }, tx);
+        await AuditAsync(c, tx, actor, "enrollment-token.create", id, Details(("name", name), ("maxHosts", maxHosts)));
+        return id;
+    }
+
+    public async Task<Outcome<ApiKeyCreated>> CreateApiKeyAsync(OperatorPrincipal by, CreateApiKeyRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 64)
+            return Problems.Invalid("$.name: required, at most 64 characters");
+        if (!Enum.IsDefined(request.Role))
+            return Problems.Invalid("$.role: unknown role");
+        var key = Secrets.New("rfk_");
+        var id = await db.InTransactionAsync((c, tx) => InsertKeyAsync(c, tx, request.Name, request.Role, Secrets.Hash(key), by.Actor), ct);
+        return new ApiKeyCreated(id, request.Name, request.Role, key);
+    }
+
+    public async Task<Outcome<EnrollmentTokenCreated>> CreateEnrollmentTokenAsync(OperatorPrincipal by, CreateEnrollmentTokenRequest request, CancellationToken ct)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 64)
+            return Problems.Invalid("$.name: required, at most 64 characters");
+        if (request.MaxHosts is < 1)
+            return Problems.Invalid("$.maxHosts: must be at least 1");
+        var token = Secrets.New("rfe_");
+        var id = await db.InTransactionAsync((c, tx) => InsertTokenAsync(c, tx, request.Name, request.MaxHosts, Secrets.Hash(token), by.Actor), ct);
+        return new EnrollmentTokenCreated(id, request.Name, token);
+    }
+
+    // ---------------------------------------------------------------- agents
+
+    private static string? CheckConfiguration(HostConfiguration? configuration, string path)
+    {
+        if (configuration is null)
+            return $"{path}: required";
+        if (!IsToken(configuration.AgentBuild))
+            return $"{path}.agentBuild: 1..64 characters of letters, digits, '.', '-', '_'";
+        if (!IsToken(configuration.Os))
+            return $"{path}.os: 1..64 characters of letters, digits, '.', '-', '_'";
+        if (!IsToken(configuration.OsBuild))
+            return $"{path}.osBuild: 1..64 characters of letters, digits, '.', '-', '_'";
+        return null;
+    }
+
+    private static bool IsToken(string? s) =>
+        s is { Length: > 0 and <= 64 } && s.All(ch => char.IsAsciiLetterOrDigit(ch) || ch is '.' or '-' or '_');
+
+    public async Task<Outcome<EnrollResponse>> EnrollAsync(EnrollRequest request, string trustedRoot, CancellationToken ct)
+    {
+        if (CheckConfiguration(request.Configuration, "$.configuration") is { } bad)
+            return Problems.Invalid(bad);
+        if (string.IsNullOrWhiteSpace(request.Hostname) || request.Hostname.Length > 255)
+            return Problems.Invalid("$.hostname: required, at most 255 characters");
+        if (request.Groups is { } groups && (groups.Count > 32 || groups.Any(g => !IsToken(g))))
+            return Problems.Invalid("$.groups: at most 32 groups of 1..64 letters, digits, '.', '-', '_'");
+        if (string.IsNullOrEmpty(request.EnrollmentToken))
+            return Problems.Unauthenticated("$.enrollmentToken: required");
+
+        var tokenHash = Secrets.Hash(request.EnrollmentToken);
+        var hostId = Secrets.NewId("h_");
+        var credential = HostAuth.MakeCredential(hostId);
+        var credentialHash = Secrets.Hash(credential);
+        var ok = await db.InTransactionAsync(async (c, tx) =>
+        {
+            var token = await c.QueryFirstOrDefaultAsync<TokenRow>(
+                "SELECT id, max_hosts AS Max, used FROM enrollment_tokens WHERE token_hash = @tokenHash", new { tokenHash }, tx);
+            if (token is null || (token.Max is { } max && token.Used >= max))
+                return false;
+            await c.ExecuteAsync("UPDATE enrollment_tokens SET used = used + 1 WHERE id = @id", new { id = token.Id }, tx);
+            var cfg = request.Configuration;
+            await c.ExecuteAsync(
+                """
+                INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, bucket, enrolled_at, last_seen)
+                VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groups, '[]', 0, @bucket, @now, @now)
+                """,
+                new
+                {
+                    hostId, hostname = request.Hostname, credentialHash, agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild,
+                    groups = Json([.. request.Groups ?? []], ServerJsonContext.Default.ListString), bucket = (long)RolloutPlans.Bucket(hostId), now = Now,
+                }, tx);
+            return true;
+        }, ct);
+        if (!ok)
+            return Problems.Unauthenticated("the enrollment token is not known or is used up");
+        hostAuth.Remember(hostId, credentialHash);
+        LogEnrolled(hostId, request.Configuration.AgentBuild, request.Configuration.OsBuild);
+        return new EnrollResponse(hostId, credential, trustedRoot, options.CheckInIntervalSeconds);
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Fingerprint, long WrittenAt)> _lastCheckIn = new();
+
+    /// <summary>Records what the host reports (only when it changed, or once a minute for last-seen) and resolves its targets.</summary>
+    public async Task<Outcome<CheckInResponse>> CheckInAsync(HostPrincipal host, CheckInRequest request, CancellationToken ct)
+    {
+        if (request.HostId != host.HostId)
+            return Problems.Forbidden($"$.hostId: '{request.HostId}' is not the host this credential was issued to");
+        if (CheckConfiguration(request.Configuration, "$.configuration") is { } bad)
+            return Problems.Invalid(bad);
+        if (request.Channels is null || request.Channels.Count > 256)
+            return Problems.Invalid("$.channels: required, at most 256");
+        for (var i = 0; i < request.Channels.Count; i++)
+        {
+            var ch = request.Channels[i];
+            if (ch is null || !IsToken(ch.Channel))
+                return Problems.Invalid($"$.channels[{i}].channel: 1..64 letters, digits, '.', '-', '_'");
+            if (ch.ActiveHash is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigitLower)))
+                return Problems.Invalid($"$.channels[{i}].activeHash: 64 lowercase hex digits");
+        }
+        if (request.Health is null || request.Health.ConsecutiveFailedBoots < 0 || request.Health.CrashesSinceLastCheckIn < 0)
+            return Problems.Invalid("$.health: required, counts must not be negative");
+
+        var now = Now;
+        var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
+        var cfg = request.Configuration;
+        var fingerprint = $"{cfg.AgentBuild}|{cfg.Os}|{cfg.OsBuild}|{request.Health.ConsecutiveFailedBoots}|{channelsJson}";
+        if (!_lastCheckIn.TryGetValue(host.HostId, out var last) || last.Fingerprint != fingerprint || now - last.WrittenAt > 60_000)
+        {
+            await db.InTransactionAsync(async (c, tx) =>
+            {
+                await c.ExecuteAsync(
+                    "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
+                    new { agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild, channelsJson, failedBoots = (long)request.Health.ConsecutiveFailedBoots, now, hostId = host.HostId }, tx);
+                if (last.Fingerprint is null || last.Fingerprint != fingerprint)
+                {
+                    await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId = host.HostId }, tx);
+                    foreach (var ch in request.Channels)
+                        await c.ExecuteAsync(
+                            "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
+                            new { hostId = host.HostId, channel = ch.Channel, version = ch.ActiveVersion, hash = ch.ActiveHash }, tx);
+                }
+                return 0;
+            }, ct);
+            _lastCheckIn[host.HostId] = (fingerprint, now);
+        }
+
+        var snap = snapshot.Current;
+        var targets = snap.Resolve(host.HostId, RolloutPlans.Bucket(host.HostId), cfg);
+        return new CheckInResponse(targets, snap.KnownBadVersion, snap.RepositoryVersion, options.CheckInIntervalSeconds, snap.KillSwitchEngaged);
+    }
+
+    /// <summary>ETag of a check-in answer: equal answers, equal tags.</summary>
+    public static string ETagOf(CheckInResponse response)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Default.CheckInResponse);
+        return "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16)) + "\"";
+    }
+
+    public async Task<Outcome<TelemetryAck>> IngestTelemetryAsync(HostPrincipal host, TelemetryBatch batch, CancellationToken ct)
+    {
+        if (batch.HostId != host.HostId)
+            return Problems.Forbidden($"$.hostId: '{batch.HostId}' is not the host this credential was issued to");
+        if (batch.IdempotencyKey is not { Length: > 0 and <= 64 } key || !key.All(ch => ch > ' ' && ch < 127))
+            return Problems.Invalid("$.idempotencyKey: 1..64 printable ASCII characters");
+        if (batch.Events is null || batch.Events.Count > 10_000)
+            return Problems.Invalid("$.events: required, at most 10000");
+        for (var i = 0; i < batch.Events.Count; i++)
+        {
+            var e = batch.Events[i];
+            if (e is null || !Enum.IsDefined(e.Kind))
+                return Problems.Invalid($"$.events[{i}].kind: unknown kind");
+            if (e.Channel is { } ch && !IsToken(ch))
+                return Problems.Invalid($"$.events[{i}].channel: 1..64 letters, digits, '.', '-', '_'");
+            if (e.ContentHash is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigitLower)))
+                return Problems.Invalid($"$.events[{i}].contentHash: 64 lowercase hex digits");
+            if (e.InstanceId is { Length: > 128 } || e.Detail is { Length: > 1024 })
+                return Problems.Invalid($"$.events[{i}]: instanceId at most 128 and detail at most 1024 characters");
+        }
+
+        var now = Now;
+        var inserted = await db.InTransactionAsync(async (c, tx) =>
+        {
+            var fresh = await c.ExecuteAsync(
+                "INSERT INTO telemetry_batches (host_id, idempotency_key, received_at, event_count) VALUES (@hostId, @key, @now, @count) ON CONFLICT DO NOTHING",
+                new { hostId = host.HostId, key, now, count = (long)batch.Events.Count }, tx);
+            if (fresh == 0)
+                return false;
+            var rows = batch.Events.Select((e, i) => new
+            {
+                hostId = host.HostId, key, idx = (long)i, kind = e.Kind.ToString(), at = e.At.ToUnixTimeMilliseconds(), channel = e.Channel,
+                version = e.ContentVersion, hash = e.ContentHash, instanceId = e.InstanceId, bootCrash = e.BootCrash ? 1L : 0L, detail = e.Detail, now,
+            });
+            await c.ExecuteAsync(
+                """
+                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, received_at)
+                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @now)
+                """, rows, tx);
+            return true;
+        }, ct);
+        return new TelemetryAck(key, inserted ? batch.Events.Count : 0, !inserted);
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Enrolled host {HostId} ({AgentBuild} on {OsBuild})")]
+    private partial void LogEnrolled(string hostId, string agentBuild, string osBuild);
+}
+
+internal sealed class TokenRow
+{
+    public string Id { get; set; } = "";
+    public long? Max { get; set; }
+    public long Used { get; set; }
+}

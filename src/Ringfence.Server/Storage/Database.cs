@@ -1,0 +1,145 @@
+using System.Data.Common;
+using System.Reflection;
+using Dapper;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Ringfence.Server.Hosting;
+
+namespace Ringfence.Server.Storage;
+
+/// <summary>
+/// Opens connections to SQLite or PostgreSQL and applies the numbered migrations. All SQL in the server is
+/// written to run unchanged on both (TEXT/BIGINT columns, ON CONFLICT, @named parameters).
+/// </summary>
+public sealed class Database
+{
+    static Database() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    public Database(StorageProvider provider, string connectionString)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        if (provider == StorageProvider.Postgres)
+            _dataSource = NpgsqlDataSource.Create(connectionString);
+    }
+
+    private readonly NpgsqlDataSource? _dataSource;
+
+    public StorageProvider Provider { get; }
+    public string ConnectionString { get; }
+
+    /// <summary>Builds the database for the options: the SQLite file lives in the data directory.</summary>
+    public static Database FromOptions(RingfenceServerOptions options)
+    {
+        if (options.Provider == StorageProvider.Postgres)
+            return new Database(StorageProvider.Postgres, options.ConnectionString!);
+        if (!string.IsNullOrWhiteSpace(options.ConnectionString))
+            return new Database(StorageProvider.Sqlite, options.ConnectionString);
+        Directory.CreateDirectory(options.DataDirectory);
+        var file = Path.Combine(Path.GetFullPath(options.DataDirectory), "ringfence.db");
+        return new Database(StorageProvider.Sqlite, new SqliteConnectionStringBuilder
+        {
+            DataSource = file,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString());
+    }
+
+    public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
+    {
+        if (_dataSource is not null)
+            return await _dataSource.OpenConnectionAsync(ct);
+        var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync(ct);
+        // WAL lets readers run beside the single writer; busy_timeout waits for the write lock instead of failing.
+        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;");
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in a transaction (SQLite: BEGIN IMMEDIATE, so writers queue instead of deadlocking).</summary>
+    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    {
+        await using var connection = await OpenAsync(ct);
+        await using var tx = Provider == StorageProvider.Sqlite
+            ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
+            : await connection.BeginTransactionAsync(ct);
+        var result = await work(connection, tx);
+        await tx.CommitAsync(ct);
+        return result;
+    }
+
+    public static bool IsUniqueViolation(Exception ex) => ex switch
+    {
+        SqliteException s => s.SqliteErrorCode == 19, // SQLITE_CONSTRAINT
+        PostgresException p => p.SqlState == PostgresErrorCodes.UniqueViolation,
+        _ => false,
+    };
+
+    /// <summary>The migrations shipped with this build, in order: (version, SQL).</summary>
+    public static IReadOnlyList<(int Version, string Sql)> Migrations { get; } = LoadMigrations();
+
+    public static int LatestVersion => Migrations[^1].Version;
+
+    private static List<(int, string)> LoadMigrations()
+    {
+        var assembly = typeof(Database).Assembly;
+        var list = new List<(int, string)>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.EndsWith(".sql", StringComparison.Ordinal)))
+        {
+            // Resource names end with "Migrations.0001_initial.sql".
+            var file = name[(name.IndexOf("Migrations.", StringComparison.Ordinal) + "Migrations.".Length)..];
+            var version = int.Parse(file[..4], System.Globalization.CultureInfo.InvariantCulture);
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            list.Add((version, reader.ReadToEnd()));
+        }
+        list.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return list;
+    }
+
+    /// <summary>
+    /// Brings the schema up to <paramref name="targetVersion"/> (default: latest), each migration in its own
+    /// transaction with its schema_version row, so a crash leaves a consistent version. Several nodes starting at
+    /// once serialise on a PostgreSQL advisory lock (SQLite: the write lock).
+    /// </summary>
+    public async Task<int> MigrateAsync(TimeProvider time, int? targetVersion = null, CancellationToken ct = default)
+    {
+        var target = targetVersion ?? LatestVersion;
+        await using var connection = await OpenAsync(ct);
+        if (Provider == StorageProvider.Postgres)
+            await connection.ExecuteAsync("SELECT pg_advisory_lock(7340001)");
+        try
+        {
+            await connection.ExecuteAsync("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)");
+            var current = await CurrentVersionAsync(connection);
+            foreach (var (version, sql) in Migrations)
+            {
+                if (version <= current || version > target)
+                    continue;
+                await using var tx = Provider == StorageProvider.Sqlite
+                    ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
+                    : await connection.BeginTransactionAsync(ct);
+                // Re-check inside the transaction: another process may have applied it meanwhile (SQLite).
+                var now = await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_version", transaction: tx) ?? 0;
+                if (now >= version)
+                {
+                    await tx.RollbackAsync(ct);
+                    continue;
+                }
+                await connection.ExecuteAsync(sql, transaction: tx);
+                await connection.ExecuteAsync("INSERT INTO schema_version (version, applied_at) VALUES (@version, @at)",
+                    new { version = (long)version, at = time.GetUtcNow().ToUnixTimeMilliseconds() }, tx);
+                await tx.CommitAsync(ct);
+            }
+            return (int)await CurrentVersionAsync(connection);
+        }
+        finally
+        {
+            if (Provider == StorageProvider.Postgres)
+                await connection.ExecuteAsync("SELECT pg_advisory_unlock(7340001)");
+        }
+    }
+
+    private static async Task<long> CurrentVersionAsync(DbConnection connection) =>
+        await connection.ExecuteScalarAsync<long?>("SELECT MAX(version) FROM schema_version") ?? 0;
+}
