@@ -40,7 +40,7 @@ internal static class DashboardAssets
         .rings { display:flex; gap:3px; margin-top:4px; } .rings span { flex:1; height:6px; border-radius:3px; background:#e7ebef; min-width:10px; }
         .rings .passed { background:var(--ok); } .rings .running { background:var(--run); } .rings .failed { background:var(--bad); } .rings .inconclusive { background:#d4a72c; }
         .grid2 { display:grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 460px), 1fr)); gap:12px; }
-        .chart svg { width:100%; height:auto; display:block; }
+        .chart svg { width:100%; max-width:640px; height:auto; display:block; }
         .chart { min-height:140px; }
         dl.kv { display:grid; grid-template-columns:max-content 1fr; gap:2px 12px; margin:6px 0 0; font-size:13.5px; }
         dl.kv dt { color:var(--muted); } dl.kv dd { margin:0; font-variant-numeric: tabular-nums; word-break:break-word; }

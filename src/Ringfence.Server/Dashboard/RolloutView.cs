@@ -188,7 +188,11 @@ internal static class RolloutView
         var starts = new List<DateTimeOffset> { decisions.Where(d => d.Kind == "approve").Select(d => d.At).DefaultIfEmpty(r.CreatedAt).Max() };
         for (var k = 0; k < r.CurrentRing; k++)
             starts.Add(decisions.Where(d => d.Kind == "promote" && d.Ring == k).Select(d => d.At).DefaultIfEmpty(starts[^1]).Max());
-        var end = now;
+        // A stopped rollout's current ring ends at the stop, so its chart does not stretch on forever.
+        var stoppedAt = r.Status is RolloutStatus.Halted or RolloutStatus.RolledBack or RolloutStatus.Completed
+            ? decisions.Where(d => d.Kind is "halt" or "rollback" or "complete").Select(d => (DateTimeOffset?)d.At).Max()
+            : null;
+        var end = stoppedAt is { } stop && stop > starts[^1] ? stop.AddMinutes(1) : now;
         sb.Append("<div class=\"grid2\">");
         for (var k = 0; k <= r.CurrentRing && k < r.Rings.Count; k++)
         {
@@ -231,7 +235,7 @@ internal static class RolloutView
             XLabel: "minutes since the ring opened",
             YLabel: "per 1,000 hosts")
         {
-            FormatX = v => "+" + v.ToString("0", Inv) + "m",
+            FormatX = v => "+" + v.ToString("0.#", Inv) + "m",
             Size = new ChartSize(Width: 560, Height: 220, MarginLeft: 56, MarginTop: 30, MarginBottom: 46),
         };
         return $"<figure class=\"chart\" style=\"margin:0\">{SvgRenderer.Render(chart)}</figure>";

@@ -26,6 +26,8 @@ public sealed class DashboardFixture : IAsyncLifetime
     private IPlaywright? _playwright;
     private IBrowser? _browser;
     private readonly SemaphoreSlim _browserLock = new(1, 1);
+    // A check-in reports every channel a host runs, so each seeded host keeps the content of earlier seeds.
+    private readonly Dictionary<string, List<ChannelState>> _running = [];
 
     public RunningServer Server { get; private set; } = null!;
     public Uri BaseAddress => Server.BaseAddress;
@@ -116,17 +118,20 @@ public sealed class DashboardFixture : IAsyncLifetime
         using var approver = Client(ApproverKey);
         await PostAsync<RolloutDto>(approver, Routes.Rollout(rollout.Id) + "/approve", new RolloutActionRequest("reviewed"));
 
+        // Exposure and crashes come after the approval opened the first ring, as they would on a real fleet.
         var now = TimeProvider.System.GetUtcNow();
         var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.Os == "windows").ToList();
         foreach (var h in exposed)
         {
             using var agent = AgentClient(h.Credential);
-            await PostAsync<CheckInResponse>(agent, Routes.CheckIn, new CheckInRequest(h.HostId, h.Configuration,
-                [new ChannelState(channel, 1, file.Sha256, null)], new HostHealth(2, 2)));
+            if (!_running.TryGetValue(h.HostId, out var channels))
+                _running[h.HostId] = channels = [];
+            channels.Add(new ChannelState(channel, 1, file.Sha256, null));
+            await PostAsync<CheckInResponse>(agent, Routes.CheckIn, new CheckInRequest(h.HostId, h.Configuration, [.. channels], new HostHealth(2, 2)));
             await PostAsync<TelemetryAck>(agent, Routes.Telemetry, new TelemetryBatch(h.HostId, $"seed-{channel}-{h.HostId}",
             [
-                new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(-30), channel, 1, file.Sha256, "ipc-42", BootCrash: true, Detail: "page fault reading input value 21 of 20"),
-                new TelemetryEvent(TelemetryKind.Revert, now.AddSeconds(-10), channel, 1, file.Sha256, Detail: "reverted to last-known-good after 2 failed boots"),
+                new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, 1, file.Sha256, "ipc-42", BootCrash: true, Detail: "page fault reading input value 21 of 20"),
+                new TelemetryEvent(TelemetryKind.Revert, now.AddSeconds(2), channel, 1, file.Sha256, Detail: "reverted to last-known-good after 2 failed boots"),
             ]));
         }
         // One control host crashes too, for the chart's baseline.
@@ -134,7 +139,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         using (var agent = AgentClient(control.Credential))
         {
             await PostAsync<TelemetryAck>(agent, Routes.Telemetry, new TelemetryBatch(control.HostId, $"seed-control-{channel}",
-                [new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(-20), channel, Detail: "unrelated driver crash")]));
+                [new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, Detail: "unrelated driver crash")]));
         }
 
         await WaitForAsync(async () => (await GetAsync<RolloutDto>(admin, Routes.Rollout(rollout.Id))).Status == RolloutStatus.Halted,
@@ -156,21 +161,27 @@ public sealed class DashboardFixture : IAsyncLifetime
         return http;
     }
 
+    /// <summary>The wire context, but writing nulls: its required nullable members must be present to read back.</summary>
+    private static readonly System.Text.Json.JsonSerializerOptions Json = new(ProtocolJsonContext.Default.Options)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never,
+    };
+
     public static async Task<T> GetAsync<T>(HttpClient http, string path)
     {
         using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
         var body = await response.Content.ReadAsStringAsync();
         response.IsSuccessStatusCode.ShouldBeTrue($"GET {path}: {(int)response.StatusCode} {body}");
-        return (T)System.Text.Json.JsonSerializer.Deserialize(body, typeof(T), ProtocolJsonContext.Default)!;
+        return (T)System.Text.Json.JsonSerializer.Deserialize(body, typeof(T), Json)!;
     }
 
     public static async Task<T> PostAsync<T>(HttpClient http, string path, object body)
     {
-        using var content = JsonContent.Create(body, body.GetType(), options: ProtocolJsonContext.Default.Options);
+        using var content = JsonContent.Create(body, body.GetType(), options: Json);
         using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content);
         var text = await response.Content.ReadAsStringAsync();
         response.IsSuccessStatusCode.ShouldBeTrue($"POST {path}: {(int)response.StatusCode} {text}");
-        return (T)System.Text.Json.JsonSerializer.Deserialize(text, typeof(T), ProtocolJsonContext.Default)!;
+        return (T)System.Text.Json.JsonSerializer.Deserialize(text, typeof(T), Json)!;
     }
 
     /// <summary>Polls a condition until it holds or the deadline passes (no fixed sleeps standing in for synchronisation).</summary>
