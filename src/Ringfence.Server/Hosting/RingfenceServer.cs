@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Ringfence.Protocol;
 using Ringfence.Server.Auth;
 using Ringfence.Server.Controller;
+using Ringfence.Server.Dashboard;
 using Ringfence.Server.Endpoints;
 using Ringfence.Server.Http;
 using Ringfence.Server.Services;
@@ -91,6 +92,7 @@ public static class RingfenceServer
         app.MapAgentApi();
         app.MapContentBlobs();
         app.MapOperatorApi();
+        app.MapDashboard();
     }
 
     /// <summary>Migrates the schema, creates the bootstrap secrets, loads the target snapshot and starts listening.</summary>

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Ringfence.Server.Controller;
+using Ringfence.Server.Rollouts;
+using Ringfence.Server.Storage;
+
+namespace Ringfence.Server.Dashboard;
+
+/// <summary>The dashboard's own singletons, built once by <see cref="DashboardEndpoints.MapDashboard"/> from the server's services.</summary>
+internal sealed class DashboardRuntime : IDisposable
+{
+    public DashboardRuntime(IServiceProvider services)
+    {
+        Time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        // Sign-in sessions run on the wall clock: a compressed demo clock must not sign operators out in minutes.
+        Sessions = new DashboardSessions(TimeProvider.System);
+        Api = new OperatorApiClient(services.GetRequiredService<IServer>());
+        Queries = new DashboardQueries(services.GetRequiredService<Database>());
+        AttributedHalt = services.GetService<RolloutController>()?.Gate.AttributedHalt ?? new GateOptions().AttributedHalt;
+    }
+
+    /// <summary>The server's clock (bake timers are in the controller's time).</summary>
+    public TimeProvider Time { get; }
+    public DashboardSessions Sessions { get; }
+    public OperatorApiClient Api { get; }
+    public DashboardQueries Queries { get; }
+    public int AttributedHalt { get; }
+
+    /// <summary>How often a live page re-renders its regions on the server (wall clock).</summary>
+    public TimeSpan LivePeriod { get; init; } = TimeSpan.FromSeconds(2);
+
+    public void Dispose() => Api.Dispose();
+}
