@@ -40,7 +40,7 @@ internal static class TestContent
         {
             var next = Channel(active);
             store.SaveContent(next.Ref.Sha256, next.Bytes);
-            machine = AgentMachine.Offer(machine, active, now, StateMachine.AgentOptions.Default).State;
+            machine = AgentMachine.Offer(machine, active, now, Ringfence.Agent.StateMachine.AgentOptions.Default).State;
             contents.Add(next.Ref);
         }
         var state = new AgentStateDocument

@@ -54,7 +54,9 @@ public sealed class DashboardFixture : IAsyncLifetime
             RepresentativesFromRing = -1,
             OperatorRequestsPerSecond = 1000,
             AgentRequestsPerSecond = 1000,
-        });
+        }, TimeProvider.System,
+            // The validator is not what these tests are about: seeded channel files only need a channel and a version.
+            b => b.Services.AddSingleton<Ringfence.Server.Services.IChannelFileInspector, Ringfence.Server.Services.MinimalChannelFileInspector>());
         using var admin = Client(AdminKey);
         ViewerKey = (await PostAsync<ApiKeyCreated>(admin, Routes.ApiKeys, new CreateApiKeyRequest("vera-viewer", OperatorRole.Viewer))).Key;
         ApproverKey = (await PostAsync<ApiKeyCreated>(admin, Routes.ApiKeys, new CreateApiKeyRequest("ada-approver", OperatorRole.Approver))).Key;
