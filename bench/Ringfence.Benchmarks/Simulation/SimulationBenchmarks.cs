@@ -7,7 +7,7 @@ namespace Ringfence.Benchmarks.Simulation;
 
 /// <summary>
 /// Simulator building blocks at 1% of the 19 July fleet (145,000 hosts). The whole-system figure (14.5 M hosts, all
-/// strategies) comes from bench/simulation-scale.sh; see docs/bench/simulation.md.
+/// strategies) comes from bench/simulation-scale.sh; see docs/benchmarks.md (simulation).
 /// </summary>
 [MemoryDiagnoser]
 public class SimulationBenchmarks
