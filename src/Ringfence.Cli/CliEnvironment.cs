@@ -19,9 +19,16 @@ public sealed class CliEnvironment
     {
         var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        // Redirected output is for files and other programs: no colour codes, and tables not squeezed into 80 columns.
+        var console = AnsiConsole.Console;
+        if (Console.IsOutputRedirected)
+        {
+            console = PlainConsole(Console.Out);
+            console.Profile.Width = 160;
+        }
         return new CliEnvironment
         {
-            Out = AnsiConsole.Console,
+            Out = console,
             Error = Console.Error,
             In = Console.In,
             Cancellation = cts.Token,
