@@ -21,6 +21,12 @@ public static class CanonicalJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Canonical bytes of already-validated raw JSON (used to verify signatures over what was received): the same bytes as
+    /// <see cref="Encode(JsonElement)"/>, without walking a document.
+    /// </summary>
+    public static byte[] Encode(ReadOnlyMemory<byte> utf8Json) => CanonicalJsonReader.Encode(utf8Json);
+
     /// <summary>Canonical bytes of a JSON tree (used to sign what we produce).</summary>
     public static byte[] Encode(JsonNode? node)
     {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Runtime.InteropServices;
 using Ringfence.Trust.Json;
 using Ringfence.Trust.Keys;
 
@@ -119,7 +120,11 @@ public static class MetadataCodec
             byte[] canonical;
             try
             {
-                canonical = CanonicalJson.Encode(signedElement);
+                // Canonicalise from the received bytes of "signed" (a slice of the file), not by walking the document.
+                var raw = JsonMarshal.GetRawUtf8Value(signedElement);
+                canonical = bytes.AsSpan().Overlaps(raw, out var offset)
+                    ? CanonicalJson.Encode(bytes.AsMemory(offset, raw.Length))
+                    : CanonicalJson.Encode(signedElement);
             }
             catch (FormatException ex)
             {
