@@ -129,6 +129,7 @@ internal static class CanonicalJsonReader
     {
         private readonly ReadOnlyMemory<byte> _input = input;
         private readonly Token[] _tokens = tokens;
+        private readonly Comparison<int> _byBytes = new ByteOrder(tokens, input).Compare;
         private int _orderUsed;
 
         public int[] Order = order;
@@ -202,24 +203,31 @@ internal static class CanonicalJsonReader
             }
             var count = _orderUsed - first;
             var members = Order.AsSpan(first, count);
+            // Sorted with the same algorithm and comparisons as the reference (Span.Sort with a Comparison is List.Sort's), so
+            // even the order among duplicate keys, and so which error is reported first, is the same.
             string[]? names = null;
             if (plainNames)
             {
-                // Metadata is usually written in order already: check before sorting.
-                if (!IsSortedByBytes(members))
-                {
-                    if (count <= 8)
-                        InsertionSort(members);
-                    else
-                        members.Sort(new ByteOrder(_tokens, _input).Compare);
-                }
+                // Metadata is often written in order already: a strictly ascending order is the only sorted one, keep it.
+                if (!IsStrictlySortedByBytes(members))
+                    members.Sort(_byBytes);
             }
             else
             {
+                var byPosition = new string[count];
+                for (var i = 0; i < count; i++)
+                    byPosition[i] = Decode(_tokens[members[i]]);
+                var tokenAt = members.ToArray();
+                var positions = new int[count];
+                for (var i = 0; i < count; i++)
+                    positions[i] = i;
+                positions.AsSpan().Sort((a, b) => string.CompareOrdinal(byPosition[a], byPosition[b]));
                 names = new string[count];
                 for (var i = 0; i < count; i++)
-                    names[i] = Decode(_tokens[members[i]]);
-                names.AsSpan().Sort(members, StringComparer.Ordinal);
+                {
+                    members[i] = tokenAt[positions[i]];
+                    names[i] = byPosition[positions[i]];
+                }
             }
             WriteByte((byte)'{');
             for (var i = 0; i < count; i++)
@@ -247,26 +255,11 @@ internal static class CanonicalJsonReader
             _orderUsed = first;
         }
 
-        private readonly void InsertionSort(Span<int> members)
+        private readonly bool IsStrictlySortedByBytes(ReadOnlySpan<int> members)
         {
             for (var i = 1; i < members.Length; i++)
             {
-                var current = members[i];
-                var j = i - 1;
-                while (j >= 0 && Raw(_tokens[members[j]]).SequenceCompareTo(Raw(_tokens[current])) > 0)
-                {
-                    members[j + 1] = members[j];
-                    j--;
-                }
-                members[j + 1] = current;
-            }
-        }
-
-        private readonly bool IsSortedByBytes(ReadOnlySpan<int> members)
-        {
-            for (var i = 1; i < members.Length; i++)
-            {
-                if (Raw(_tokens[members[i - 1]]).SequenceCompareTo(Raw(_tokens[members[i]])) > 0)
+                if (Raw(_tokens[members[i - 1]]).SequenceCompareTo(Raw(_tokens[members[i]])) >= 0)
                     return false;
             }
             return true;

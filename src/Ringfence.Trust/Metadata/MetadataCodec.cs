@@ -203,21 +203,30 @@ public static class MetadataCodec
     private static TargetsMetadata ReadTargets(JsonElement signed, Reader reader)
     {
         var (version, expires) = ReadCommon(signed, reader);
-        var targets = new Dictionary<string, TargetFileInfo>(StringComparer.Ordinal);
-        foreach (var property in reader.Property(signed, "targets", "$.signed", JsonValueKind.Object).EnumerateObject())
+        var targetsElement = reader.Property(signed, "targets", "$.signed", JsonValueKind.Object);
+        var targets = new Dictionary<string, TargetFileInfo>(targetsElement.GetPropertyCount(), StringComparer.Ordinal);
+        foreach (var property in targetsElement.EnumerateObject())
         {
-            var path = $"$.signed.targets['{property.Name}']";
-            if (property.Value.ValueKind != JsonValueKind.Object)
-                throw reader.Fail(path, "expected an object");
-            var length = reader.Integer(property.Value, "length", path);
-            if (length < 0)
-                throw reader.Fail(path + ".length", "must not be negative");
-            var hashes = reader.Hashes(reader.Property(property.Value, "hashes", path, JsonValueKind.Object), path + ".hashes");
+            // Hot loop (one pass per target): the JSON path is only formatted when something is wrong.
+            var value = property.Value;
+            if (value.ValueKind != JsonValueKind.Object || !value.TryGetProperty("length"u8, out var lengthElement)
+                || lengthElement.ValueKind != JsonValueKind.Number || !lengthElement.TryGetInt64(out var length) || length < 0
+                || !value.TryGetProperty("hashes"u8, out var hashesElement) || hashesElement.ValueKind != JsonValueKind.Object)
+            {
+                var path = $"$.signed.targets['{property.Name}']";
+                if (value.ValueKind != JsonValueKind.Object)
+                    throw reader.Fail(path, "expected an object");
+                length = reader.Integer(value, "length", path);
+                if (length < 0)
+                    throw reader.Fail(path + ".length", "must not be negative");
+                hashesElement = reader.Property(value, "hashes", path, JsonValueKind.Object);
+            }
+            var hashes = reader.Hashes(hashesElement, property, "$.signed.targets['{0}'].hashes");
             JsonObject? custom = null;
-            if (property.Value.TryGetProperty("custom", out var customElement))
+            if (value.TryGetProperty("custom"u8, out var customElement))
             {
                 if (customElement.ValueKind != JsonValueKind.Object)
-                    throw reader.Fail(path + ".custom", "expected an object");
+                    throw reader.Fail($"$.signed.targets['{property.Name}'].custom", "expected an object");
                 custom = JsonNode.Parse(customElement.GetRawText()) as JsonObject;
             }
             targets[property.Name] = new TargetFileInfo(length, hashes, custom);
@@ -274,12 +283,12 @@ public static class MetadataCodec
     {
         public MalformedMetadataException Fail(string path, string what) => new($"{fileName}: {path}: {what}");
 
-        public JsonElement Property(JsonElement obj, string name, string path, params JsonValueKind[] kinds)
+        public JsonElement Property(JsonElement obj, string name, string path, params ReadOnlySpan<JsonValueKind> kinds)
         {
             if (!obj.TryGetProperty(name, out var value))
                 throw Fail($"{path}.{name}", "missing");
-            if (kinds.Length > 0 && Array.IndexOf(kinds, value.ValueKind) < 0)
-                throw Fail($"{path}.{name}", $"expected {string.Join(" or ", kinds).ToLowerInvariant()}, found {value.ValueKind.ToString().ToLowerInvariant()}");
+            if (kinds.Length > 0 && kinds.IndexOf(value.ValueKind) < 0)
+                throw Fail($"{path}.{name}", $"expected {string.Join(" or ", kinds.ToArray()).ToLowerInvariant()}, found {value.ValueKind.ToString().ToLowerInvariant()}");
             return value;
         }
 
@@ -292,6 +301,21 @@ public static class MetadataCodec
             if (!value.TryGetInt64(out var number))
                 throw Fail($"{path}.{name}", "expected an integer");
             return number;
+        }
+
+        /// <summary>Hashes of one target: <paramref name="pathFormat"/> ({0} = the target's name) is only formatted on failure.</summary>
+        public Dictionary<string, string> Hashes(JsonElement obj, JsonProperty target, string pathFormat)
+        {
+            var hashes = new Dictionary<string, string>(1, StringComparer.Ordinal);
+            foreach (var property in obj.EnumerateObject())
+            {
+                if (property.Value.ValueKind != JsonValueKind.String)
+                    return Hashes(obj, string.Format(CultureInfo.InvariantCulture, pathFormat, target.Name));
+                hashes[property.Name] = property.Value.GetString()!;
+            }
+            if (hashes.Count == 0)
+                return Hashes(obj, string.Format(CultureInfo.InvariantCulture, pathFormat, target.Name));
+            return hashes;
         }
 
         public Dictionary<string, string> Hashes(JsonElement obj, string path)
