@@ -20,7 +20,8 @@ internal static class ServeCommand
             {
                 server = await RingfenceServer.StartAsync(options, env.Time, ct: stop.Token);
             }
-            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or ArgumentException)
+            catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or System.Data.Common.DbException or ArgumentException
+                or Ringfence.Trust.Keys.KeyDecryptionException or Ringfence.Trust.TrustException or Ringfence.Trust.Repository.RepositoryException)
             {
                 throw new CliException($"cannot start the server: {ex.Message}");
             }

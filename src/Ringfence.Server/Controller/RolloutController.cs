@@ -19,6 +19,7 @@ public sealed partial class RolloutController(
     Database db,
     TimeProvider time,
     TargetSnapshotHolder snapshot,
+    Tuf.ServerTufRepository tuf,
     ILogger<RolloutController> logger)
 {
     public GateOptions Gate { get; init; } = new();
@@ -30,6 +31,7 @@ public sealed partial class RolloutController(
     {
         await AggregateTelemetryAsync(ct);
         await ReconcileAllAsync(ct);
+        await tuf.MaintainAsync(ct);
     }
 
     /// <summary>Folds unaggregated telemetry events into telemetry_counters, marking them in the same transaction.</summary>
@@ -155,7 +157,7 @@ public sealed partial class RolloutController(
                 if (!await ControlPlane.TryInsertDecisionAsync(c, tx, d.Id, row.Id, d.Kind, d.Ring, nowMs, "controller", d.Reason, evidence))
                     throw new DecisionAlreadyTakenException(d.Id);
                 if (d.Kind == "halt")
-                    await ControlPlane.AddKnownBadAsync(c, tx, row, d.Reason, nowMs);
+                    await ControlPlane.AddKnownBadAsync(c, tx, tuf, row, d.Reason, nowMs);
                 await AuditLog.AppendAsync(c, tx, db.Provider, nowMs, "controller", "rollout." + d.Kind, row.Id, evidence);
                 LogDecision(d.Id, d.Reason);
             }

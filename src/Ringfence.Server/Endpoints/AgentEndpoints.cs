@@ -5,6 +5,7 @@ using Ringfence.Server.Auth;
 using Ringfence.Server.Hosting;
 using Ringfence.Server.Http;
 using Ringfence.Server.Services;
+using Ringfence.Server.Tuf;
 
 namespace Ringfence.Server.Endpoints;
 
@@ -58,21 +59,26 @@ public static class AgentEndpoints
         return outcome.Problem is { } p ? p : TypedResults.Ok(outcome.Value);
     }
 
-    /// <summary>Content blobs by hash: "/tuf/targets/{sha256}.{file name}", immutable, so caches keep them forever.</summary>
-    public static IEndpointRouteBuilder MapContentBlobs(this IEndpointRouteBuilder app)
+    /// <summary>
+    /// The signed TUF repository at its standard paths under /tuf: <c>metadata/{file}</c> and <c>targets/{path}</c>.
+    /// Versioned metadata and hash-prefixed targets are immutable, so caches keep them for a year.
+    /// </summary>
+    public static IEndpointRouteBuilder MapServerTufRepository(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/tuf/targets/{file}", async Task<Results<FileContentHttpResult, ProblemHttpResult>> (string file, HttpContext http, ControlPlane plane) =>
-        {
-            var dot = file.IndexOf('.', StringComparison.Ordinal);
-            var sha = dot > 0 ? file[..dot] : file;
-            if (sha.Length != 64 || !sha.All(char.IsAsciiHexDigitLower))
-                return Problems.NotFound($"'{file}' is not a content target (expected <sha256>.<name>)");
-            var blob = await plane.BlobAsync(sha, http.RequestAborted);
-            if (blob is null)
-                return Problems.NotFound($"no content with SHA-256 {sha}");
-            http.Response.Headers.CacheControl = "public, max-age=31536000, immutable";
-            return TypedResults.File(blob.Value.Bytes, "application/octet-stream", entityTag: new EntityTagHeaderValue("\"" + sha + "\""));
-        }).WithTags("TUF").RequireRateLimiting(RateLimits.Agent);
+        var group = app.MapGroup(Routes.Tuf).WithTags("TUF").RequireRateLimiting(RateLimits.Agent);
+        group.MapGet("/metadata/{file}", (string file, HttpContext http, ServerTufRepository tuf) => ServeAsync("metadata/" + file, "application/json", http, tuf));
+        group.MapGet("/targets/{**path}", (string path, HttpContext http, ServerTufRepository tuf) => ServeAsync("targets/" + path, "application/octet-stream", http, tuf));
         return app;
+    }
+
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> ServeAsync(string path, string contentType, HttpContext http, ServerTufRepository tuf)
+    {
+        if (!FileSystemRepositoryStore.IsRepositoryPath(path))
+            return Problems.NotFound($"'{path}' is not a repository path");
+        var bytes = await tuf.ReadAsync(path, http.RequestAborted);
+        if (bytes is null)
+            return Problems.NotFound($"the repository has no {path}");
+        http.Response.Headers.CacheControl = TufEndpoints.IsImmutable(path) ? TufEndpoints.ImmutableCacheControl : TufEndpoints.MutableCacheControl;
+        return TypedResults.File(bytes, contentType);
     }
 }

@@ -52,7 +52,8 @@ public static class RingfenceServer
         services.AddSingleton<ControlPlane>();
         services.AddSingleton(_ => Content.BuildCatalog.Load(options));
         services.AddSingleton<IChannelFileInspector, Content.FleetAwareInspector>();
-        services.AddSingleton<ITrustedRootSource, UnsignedRootSource>();
+        services.AddSingleton<Tuf.ServerTufRepository>();
+        services.AddSingleton<ITrustedRootSource, Tuf.TufTrustedRootSource>();
         services.AddSingleton(sp => new LeaderLease(sp.GetRequiredService<Database>(), time, nodeId, options.LeaseDuration));
         services.AddSingleton<RolloutController>();
         services.AddSingleton<ControllerService>();
@@ -90,7 +91,7 @@ public static class RingfenceServer
         app.MapOpenApi(Routes.OpenApi);
         app.MapGet(Routes.Health, () => TypedResults.Ok("ok")).ExcludeFromDescription();
         app.MapAgentApi();
-        app.MapContentBlobs();
+        app.MapServerTufRepository();
         app.MapOperatorApi();
         app.MapDashboard();
     }
@@ -104,6 +105,7 @@ public static class RingfenceServer
             var services = app.Services;
             var clock = services.GetRequiredService<TimeProvider>();
             await services.GetRequiredService<Database>().MigrateAsync(clock, ct: ct);
+            await services.GetRequiredService<Tuf.ServerTufRepository>().InitializeAsync(ct);
             var (adminKey, enrollmentToken) = await services.GetRequiredService<ControlPlane>().BootstrapAsync(ct);
             await services.GetRequiredService<TargetSnapshotHolder>().RefreshAsync(ct);
             await app.StartAsync(ct);
@@ -138,10 +140,4 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress, string? g
         await app.StopAsync();
         await app.DisposeAsync();
     }
-}
-
-/// <summary>Placeholder root until the TUF repository (Ringfence.Trust) is wired: tells agents there is no signed root yet.</summary>
-public sealed class UnsignedRootSource : ITrustedRootSource
-{
-    public Task<string> GetTrustedRootAsync(CancellationToken ct) => Task.FromResult("{}");
 }

@@ -70,6 +70,20 @@ public sealed record RingfenceServerOptions
     /// <summary>Agent builds added to every publish validation besides the ones learned from check-ins.</summary>
     public IReadOnlyList<string> DeclaredBuilds { get; init; } = [];
 
+    /// <summary>
+    /// Passphrase encrypting the TUF online signing keys stored in the database (and the root keys written at first start).
+    /// Required when several nodes share a database; when null, one is generated into DataDirectory/tuf-key-passphrase.
+    /// </summary>
+    public string? TufKeyPassphrase { get; init; }
+
+    /// <summary>PBKDF2 iterations for the TUF key files (fewer only in tests).</summary>
+    public int TufKeyIterations { get; init; } = Ringfence.Trust.Keys.KeyEncryption.DefaultIterations;
+
+    /// <summary>Root keys generated at first start, and how many must sign a new root.</summary>
+    public int TufRootKeys { get; init; } = 3;
+
+    public int TufRootThreshold { get; init; } = 2;
+
     public const int MinCheckInIntervalSeconds = 1;
     public const int MaxCheckInIntervalSeconds = 24 * 3600;
 
@@ -97,6 +111,14 @@ public sealed record RingfenceServerOptions
             errors.Add($"RepresentativesFromRing: {RepresentativesFromRing} is outside -1..20");
         if (SnapshotRefreshPeriod < TimeSpan.FromMilliseconds(50) || SnapshotRefreshPeriod > TimeSpan.FromMinutes(1))
             errors.Add($"SnapshotRefreshPeriod: {SnapshotRefreshPeriod} is outside 00:00:00.05..00:01:00");
+        if (TufKeyPassphrase is { Length: < 12 })
+            errors.Add("TufKeyPassphrase: must be at least 12 characters");
+        if (TufKeyIterations is < Ringfence.Trust.Keys.KeyEncryption.MinimumIterations or > Ringfence.Trust.Keys.KeyEncryption.MaximumIterations)
+            errors.Add($"TufKeyIterations: {TufKeyIterations} is outside {Ringfence.Trust.Keys.KeyEncryption.MinimumIterations}..{Ringfence.Trust.Keys.KeyEncryption.MaximumIterations}");
+        if (TufRootKeys is < 1 or > 10)
+            errors.Add($"TufRootKeys: {TufRootKeys} is outside 1..10");
+        if (TufRootThreshold < 1 || TufRootThreshold > TufRootKeys)
+            errors.Add($"TufRootThreshold: {TufRootThreshold} is outside 1..TufRootKeys ({TufRootKeys})");
         if (BootstrapAdminKey is { Length: < 16 })
             errors.Add("BootstrapAdminKey: must be at least 16 characters");
         if (BootstrapEnrollmentToken is { Length: < 16 })

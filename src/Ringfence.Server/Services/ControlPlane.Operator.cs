@@ -75,6 +75,8 @@ public sealed partial class ControlPlane
                     channel, version, sha, targetName, length = (long)bytes.Length, content = request.Content, now, by = by.Name,
                     validated = Json(validated, ServerJsonContext.Default.ListString), findings = Json([.. inspection.Findings], ServerJsonContext.Default.ListValidationFinding),
                 }, tx);
+            // Signed in the same transaction: agents can verify every file a check-in can name.
+            await tuf.AddTargetAsync(c, tx, targetName, bytes);
             await AuditAsync(c, tx, by.Actor, "channel-file.publish", $"{channel}/{version}", Details(("sha256", sha), ("builds", string.Join(",", validated))));
             return true;
         }, ct);
@@ -92,14 +94,6 @@ public sealed partial class ControlPlane
         return rows.Select(r => new ChannelFileDto(r.Channel, r.Version, r.Sha256, r.TargetName, r.Length, DateTimeOffset.FromUnixTimeMilliseconds(r.PublishedAt), r.PublishedBy,
             JsonSerializer.Deserialize(r.ValidatedBuildsJson, ServerJsonContext.Default.ListString) ?? [],
             JsonSerializer.Deserialize(r.FindingsJson, ServerJsonContext.Default.ListValidationFinding) ?? [])).ToList();
-    }
-
-    /// <summary>The stored bytes of a channel file by its SHA-256 (for the TUF target blob route).</summary>
-    public async Task<(string TargetName, byte[] Bytes)?> BlobAsync(string sha256, CancellationToken ct)
-    {
-        await using var c = await db.OpenAsync(ct);
-        var row = await c.QueryFirstOrDefaultAsync<ChannelFileRow>("SELECT * FROM channel_files WHERE sha256 = @sha256", new { sha256 });
-        return row is null ? null : (row.TargetName, Encoding.UTF8.GetBytes(row.Content));
     }
 
     // ---------------------------------------------------------------- rollouts
@@ -259,11 +253,12 @@ public sealed partial class ControlPlane
             if (!await TryInsertDecisionAsync(c, tx, decisionId, id, kind, ring, now, by.Actor, why, null))
                 return Problems.Conflict($"decision {decisionId} was already taken");
             if (next is RolloutStatus.Halted or RolloutStatus.RolledBack)
-                await AddKnownBadAsync(c, tx, row, why, now);
+                await AddKnownBadAsync(c, tx, tuf, row, why, now);
             if (action == RolloutAction.Resume && status == RolloutStatus.Halted)
             {
                 if (await c.ExecuteAsync("DELETE FROM known_bad WHERE sha256 = @sha", new { sha = row.Sha256 }, tx) > 0)
                     await BumpKnownBadVersionAsync(c, tx);
+                await tuf.RemoveKnownBadAsync(c, tx, row.Sha256);
             }
             await AuditAsync(c, tx, by.Actor, "rollout." + kind, id, Details(("from", status), ("to", next), ("ring", ring), ("reason", reason)));
             return null;
@@ -282,12 +277,14 @@ public sealed partial class ControlPlane
         return inserted == 1;
     }
 
-    internal static async Task AddKnownBadAsync(DbConnection c, DbTransaction tx, RolloutRow row, string reason, long now)
+    /// <summary>Lists the rollout's content as known-bad in the database and in the signed list agents fetch, in one transaction.</summary>
+    internal static async Task AddKnownBadAsync(DbConnection c, DbTransaction tx, Tuf.ServerTufRepository tuf, RolloutRow row, string reason, long now)
     {
         var added = await c.ExecuteAsync("INSERT INTO known_bad (sha256, channel, version, reason, added_at) VALUES (@sha, @channel, @version, @reason, @now) ON CONFLICT DO NOTHING",
             new { sha = row.Sha256, channel = row.Channel, version = row.Version, reason, now }, tx);
         if (added > 0)
             await BumpKnownBadVersionAsync(c, tx);
+        await tuf.AddKnownBadAsync(c, tx, row.Sha256, $"{row.Channel}/{row.Version}: {reason}");
     }
 
     /// <summary>The known-bad list's version only goes up, on every change (agents refetch when it grows).</summary>

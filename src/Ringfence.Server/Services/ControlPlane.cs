@@ -32,6 +32,7 @@ public sealed partial class ControlPlane(
     IChannelFileInspector inspector,
     TargetSnapshotHolder snapshot,
     HostAuth hostAuth,
+    Tuf.ServerTufRepository tuf,
     ILogger<ControlPlane> logger)
 {
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -35,6 +35,11 @@ public static partial class TufEndpoints
         return Results.Bytes(bytes, contentType);
     }
 
+    /// <summary>Versioned metadata and hash-prefixed targets never change once written.</summary>
+    public static bool IsImmutable(string path) =>
+        path.StartsWith("metadata/", StringComparison.Ordinal) ? VersionedMetadata().IsMatch(path["metadata/".Length..])
+        : path.StartsWith("targets/", StringComparison.Ordinal) && HashPrefixedTarget().IsMatch(path["targets/".Length..]);
+
     [GeneratedRegex(@"^[0-9]+\.[a-z]+\.json$")]
     private static partial Regex VersionedMetadata();
 

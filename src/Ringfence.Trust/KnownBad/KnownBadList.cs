@@ -53,6 +53,13 @@ public sealed class KnownBadList
         return new KnownBadList([.. Entries, new KnownBadEntry(hash, reason, SignedPart.TruncateToSeconds(added))]);
     }
 
+    /// <summary>A new list without the hash (or this list, if it is not there): an operator judged a halt wrong.</summary>
+    public KnownBadList Remove(string sha256)
+    {
+        var hash = Normalise(sha256);
+        return _byHash.ContainsKey(hash) ? new KnownBadList(Entries.Where(e => e.Sha256 != hash)) : this;
+    }
+
     /// <summary>Deterministic JSON (fixed field order), so the same list always has the same hash.</summary>
     public byte[] ToBytes()
     {

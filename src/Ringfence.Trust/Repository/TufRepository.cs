@@ -141,11 +141,16 @@ public sealed class TufRepository
     /// Adds a content hash to the signed known-bad list and publishes it at once (halting a rollout calls this).
     /// Returns the new list; adding a hash that is already listed publishes nothing.
     /// </summary>
-    public KnownBadList AddKnownBad(string sha256, string reason, KeyRing keys)
+    public KnownBadList AddKnownBad(string sha256, string reason, KeyRing keys) =>
+        PublishKnownBad(KnownBad.Add(sha256, reason, _time.GetUtcNow()), keys);
+
+    /// <summary>Takes a hash off the known-bad list (a halt judged wrong); removing an absent hash publishes nothing.</summary>
+    public KnownBadList RemoveKnownBad(string sha256, KeyRing keys) => PublishKnownBad(KnownBad.Remove(sha256), keys);
+
+    private KnownBadList PublishKnownBad(KnownBadList next, KeyRing keys)
     {
         var current = KnownBad;
-        var next = current.Add(sha256, reason, _time.GetUtcNow());
-        if (ReferenceEquals(next, current))
+        if (next.Entries.Count == current.Entries.Count && next.Entries.SequenceEqual(current.Entries))
             return current;
         var signers = SignersForOnlineRoles(keys);
         var bytes = next.ToBytes();

@@ -6,10 +6,7 @@ namespace Ringfence.Cli.Tests.Commands;
 
 public sealed class DemoCommandTests
 {
-    // Skipped until the server serves a signed TUF repository: it still enrolls agents with UnsignedRootSource ("{}"),
-    // so every agent (correctly) refuses all content with MalformedMetadata and no rollout can expose a host.
-    // Un-skip once RingfenceServer registers a real ITrustedRootSource and maps the repository under /tuf.
-    [Fact(Skip = "needs the server's TUF repository (UnsignedRootSource still registered): agents refuse unverifiable content")]
+    [Fact]
     public void Demo_SmallFleet_RunsToCompletionAndStopsTheBadReleases()
     {
         var dir = Path.Combine(Path.GetTempPath(), "ringfence-demo-test-" + Guid.NewGuid().ToString("N"));

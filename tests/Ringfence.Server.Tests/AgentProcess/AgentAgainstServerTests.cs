@@ -42,6 +42,7 @@ public sealed class AgentAgainstServerTests : IAsyncLifetime
     private Task<RunningServer> StartServerAsync(string urls) => RingfenceServer.StartAsync(new RingfenceServerOptions
     {
         DataDirectory = Path.Combine(_root, "server"),
+        TufKeyIterations = Fixtures.TestStorage.FastKeyIterations,
         Urls = urls,
         BootstrapAdminKey = AdminKey,
         BootstrapEnrollmentToken = EnrollToken,

@@ -47,6 +47,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         {
             Urls = "http://127.0.0.1:0",
             DataDirectory = _dataDirectory,
+            TufKeyIterations = Fixtures.TestStorage.FastKeyIterations,
             BootstrapAdminKey = AdminKey,
             BootstrapEnrollmentToken = EnrollmentToken,
             ControllerPeriod = TimeSpan.FromMilliseconds(200),

@@ -36,6 +36,7 @@ public sealed partial class ServerProcess : IAsyncDisposable
         if (storage.ConnectionString is { } cs)
             psi.Environment["RINGFENCE__CONNECTIONSTRING"] = cs;
         psi.Environment["RINGFENCE__NODEID"] = nodeId;
+        psi.Environment["RINGFENCE__TUFKEYITERATIONS"] = TestStorage.FastKeyIterations.ToString(System.Globalization.CultureInfo.InvariantCulture);
         psi.Environment["RINGFENCE__BOOTSTRAPADMINKEY"] = ServerHarness.AdminKey;
         psi.Environment["RINGFENCE__BOOTSTRAPENROLLMENTTOKEN"] = ServerHarness.EnrollmentToken;
         psi.Environment["Logging__LogLevel__Default"] = "Warning";

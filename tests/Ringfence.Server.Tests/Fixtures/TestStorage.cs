@@ -25,7 +25,11 @@ public sealed class TestStorage : IDisposable
         DataDirectory = DataDirectory,
         Provider = Provider,
         ConnectionString = ConnectionString,
+        TufKeyIterations = FastKeyIterations,
     };
+
+    /// <summary>PBKDF2 at its minimum: tests start many servers and do not test key stretching.</summary>
+    public const int FastKeyIterations = Ringfence.Trust.Keys.KeyEncryption.MinimumIterations;
 
     public Database Database() => Ringfence.Server.Storage.Database.FromOptions(Options());
 
