@@ -115,7 +115,7 @@ public sealed partial class AgentRuntime
         var errors = setup.Options.Validate();
         if (errors.Count > 0)
             throw new ArgumentException("invalid agent options: " + string.Join("; ", errors));
-        var store = new AgentStateStore(setup.DataDirectory);
+        var store = new AgentStateStore(setup.DataDirectory, setup.Options.DurableWrites);
         var state = store.Load() ?? new AgentStateDocument { Hostname = setup.Profile.Hostname, Configuration = setup.Profile.Configuration };
         return new AgentRuntime(setup, store, state);
     }

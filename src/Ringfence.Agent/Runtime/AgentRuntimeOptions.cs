@@ -54,6 +54,13 @@ public sealed record AgentRuntimeOptions
     /// <summary>Seeds backoff jitter, check-in jitter and synthetic events: same seed, same behaviour.</summary>
     public int Seed { get; init; } = 1;
 
+    /// <summary>
+    /// Flush state and content to the disk before each atomic rename (power-cut safe). Simulated fleets of thousands of
+    /// agents in one process (demo, --simulate) turn it off: they model a power cut differently, and fsync per host
+    /// would make one shared disk the bottleneck.
+    /// </summary>
+    public bool DurableWrites { get; init; } = true;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();

@@ -67,8 +67,9 @@ public sealed class AgentStateStore
     public const string StateFileName = "agent-state.json";
     private const int MaxStateBytes = 16 * 1024 * 1024;
 
-    public AgentStateStore(string directory)
+    public AgentStateStore(string directory, bool durable = true)
     {
+        Durable = durable;
         Directory = directory;
         StatePath = Path.Combine(directory, StateFileName);
         ContentDirectory = Path.Combine(directory, "content");
@@ -76,6 +77,9 @@ public sealed class AgentStateStore
     }
 
     public string Directory { get; }
+
+    /// <summary>Whether writes reach the disk before they are renamed into place (see <see cref="AgentRuntimeOptions.DurableWrites"/>).</summary>
+    public bool Durable { get; }
     public string StatePath { get; }
     public string ContentDirectory { get; }
     public string TufDirectory { get; }
@@ -109,9 +113,9 @@ public sealed class AgentStateStore
     }
 
     public void Save(AgentStateDocument state) =>
-        AtomicFile.Write(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJsonContext.Default.AgentStateDocument));
+        AtomicFile.Write(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJsonContext.Default.AgentStateDocument), Durable);
 
-    public void SaveContent(string sha256, byte[] bytes) => AtomicFile.Write(ContentPath(sha256), bytes);
+    public void SaveContent(string sha256, byte[] bytes) => AtomicFile.Write(ContentPath(sha256), bytes, Durable);
 
     /// <summary>The stored blob, or null when it is missing or no longer matches its hash (it is then deleted).</summary>
     public byte[]? LoadContent(string sha256)

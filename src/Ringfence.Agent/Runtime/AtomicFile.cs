@@ -5,7 +5,7 @@ public static class AtomicFile
 {
     private const string TempSuffix = ".tmp";
 
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    public static void Write(string path, ReadOnlySpan<byte> bytes, bool flushToDisk = true)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
@@ -15,7 +15,7 @@ public static class AtomicFile
         {
             stream.Write(bytes);
             // Flush to the disk before the rename, or a power cut could publish an empty file under the real name.
-            stream.Flush(flushToDisk: true);
+            stream.Flush(flushToDisk);
         }
         File.Move(temp, path, overwrite: true);
     }

@@ -96,7 +96,7 @@ public static class AgentCommand
 
     private static async Task RunSwarmAsync(CliEnvironment env, AgentRuntimeOptions options, string directory, int count, AgentBuildCatalog catalog, CancellationToken ct)
     {
-        using var swarm = AgentSwarm.Create(new AgentSwarmSetup { Options = options, DataDirectory = directory, Count = count, Catalog = catalog, Time = env.Time });
+        using var swarm = AgentSwarm.Create(new AgentSwarmSetup { Options = options with { DurableWrites = false }, DataDirectory = directory, Count = count, Catalog = catalog, Time = env.Time });
         Line(env, $"{count} simulated agents → {options.Server}, state in {Path.Combine(directory, "hosts")}");
         var run = swarm.RunAsync(ct);
         await ReportUntilDoneAsync(env, run, () => Describe(swarm.Summarize()), ct);

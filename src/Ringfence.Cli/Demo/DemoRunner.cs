@@ -53,6 +53,7 @@ internal sealed record DemoSettings
 internal sealed record DemoOutcome
 {
     public int Hosts { get; init; }
+    public string? FaultyRolloutId { get; init; }
     public string? GoodChannel { get; init; }
     public long GoodVersion { get; init; }
     public string? GoodStatus { get; init; }
@@ -116,6 +117,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             }, clock, builder => builder.Logging.ClearProviders(), ct);
             outcome = outcome with { ServerUrl = server.BaseAddress.ToString() };
             Say($"[green]✓[/] server listening on {server.BaseAddress} (SQLite in {Markup.Escape(root)})");
+            Say($"  dashboard: [link]{server.BaseAddress}[/] (sign in with operator key {adminKey}; add --keep-serving to look around after the demo)");
 
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             var operatorApi = new OperatorClient(http, server.BaseAddress, adminKey);
@@ -135,6 +137,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                     EventsPerCycle = 8,
                     HeartbeatFlushCycles = 3,
                     Seed = settings.Seed,
+                    DurableWrites = false,
                 },
                 DataDirectory = Path.Combine(root, "agents"),
                 Count = settings.Hosts,
@@ -229,6 +232,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 outcome = outcome with
                 {
                     FaultyVersion = faulty.Version,
+                    FaultyRolloutId = faultyRollout.Id,
                     FaultyStatus = faultyRollout.Status.ToString(),
                     FaultyHaltedInRing = haltedRing,
                     FaultyHaltedInRingName = haltedRing is { } r && r < faultyRollout.Rings.Count ? faultyRollout.Rings[r].Name : null,
@@ -363,6 +367,8 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
         table.AddRow("   Self-healing", Markup.Escape($"{o.Crashes} crashes; {o.HostsThatReverted} hosts reverted by themselves; {o.HostsLeftOnFaultyContent} hosts left on v{o.FaultyVersion}"));
         table.AddRow("   Halt reason", Markup.Escape(o.HaltReason ?? "-"));
         table.AddRow("Time", Markup.Escape($"{o.RealSeconds} s real"));
+        if (o.ServerUrl is not null)
+            table.AddRow("Dashboard", Markup.Escape(o.FaultyRolloutId is { } id ? $"{o.ServerUrl}rollouts/{id} (the halted release with its evidence)" : o.ServerUrl));
         console.Write(table);
     }
 

@@ -94,7 +94,7 @@ public static class RolloutReconciler
         if (evidence.Verdict == "failed")
         {
             var why = obs.AttributedEvents >= options.AttributedHalt
-                ? $"{obs.AttributedEvents} crash breadcrumbs/reverts name this content in ring {ring} ({state.Rings[ring].Name})"
+                ? $"{obs.AttributedEvents} crash breadcrumbs/reverts name this content in the {state.Rings[ring].Name} ring"
                 : $"{obs.ExposedCrashes} crashes among {obs.ExposedHosts} exposed hosts exceed the limit {evidence.CrashLimit} from the control rate";
             return new ReconcileResult(state with { Status = RolloutStatus.Halted },
                 [new ReconcileDecision(DecisionId(state.Id, "halt", ring), "halt", ring, "health gate failed: " + why, evidence)]);
@@ -104,9 +104,9 @@ public static class RolloutReconciler
             return new ReconcileResult(state, []);
         if (ring == state.Rings.Count - 1)
             return new ReconcileResult(state with { Status = RolloutStatus.Completed },
-                [new ReconcileDecision(DecisionId(state.Id, "complete", ring), "complete", ring, $"ring {ring} ({state.Rings[ring].Name}) baked and passed; rollout complete", evidence)]);
+                [new ReconcileDecision(DecisionId(state.Id, "complete", ring), "complete", ring, $"the {state.Rings[ring].Name} ring baked and passed; rollout complete", evidence)]);
         return new ReconcileResult(state with { CurrentRing = ring + 1, RingEnteredAt = now },
             [new ReconcileDecision(DecisionId(state.Id, "promote", ring), "promote", ring,
-                $"ring {ring} ({state.Rings[ring].Name}) baked {evidence.BakedMinutes} min and passed its gate; promoting to ring {ring + 1} ({state.Rings[ring + 1].Name})", evidence)]);
+                $"the {state.Rings[ring].Name} ring baked {evidence.BakedMinutes} min and passed its gate; promoting to the {state.Rings[ring + 1].Name} ring", evidence)]);
     }
 }

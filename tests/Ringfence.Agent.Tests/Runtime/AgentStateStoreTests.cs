@@ -8,8 +8,10 @@ public sealed class AgentStateStoreTests
 {
     private static readonly DateTimeOffset Now = new(2024, 7, 19, 4, 9, 0, TimeSpan.Zero);
 
-    [Fact]
-    public void Load_AfterSave_ReturnsEqualState()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Load_AfterSave_ReturnsEqualState(bool durable)
     {
         using var dir = new TempDirectory();
         var saved = TestContent.SeedEnrolledHost(dir.Path, lastKnownGood: 17, active: 18, Now) with
@@ -19,11 +21,12 @@ public sealed class AgentStateStoreTests
             TelemetryQueued = [new TelemetryEvent(TelemetryKind.Heartbeat, Now)],
             KnownBadVersion = 3,
         };
-        var store = new AgentStateStore(dir.Path);
+        var store = new AgentStateStore(dir.Path, durable);
         store.Save(saved);
 
-        var loaded = store.Load()!;
+        var loaded = new AgentStateStore(dir.Path).Load()!;
 
+        File.Exists(store.StatePath + ".tmp").ShouldBeFalse();
         loaded.HostId.ShouldBe("h_test");
         loaded.Channels["C-test"].Machine.ShouldBe(saved.Channels["C-test"].Machine);
         loaded.Channels["C-test"].Machine.IsEvaluating.ShouldBeTrue();
