@@ -21,8 +21,14 @@ internal sealed record DemoSettings
 
     public int Seed { get; init; } = 7;
 
-    /// <summary>Agents' check-in interval, in compressed seconds.</summary>
-    public int CheckInSeconds { get; init; } = 120;
+    /// <summary>Agents' check-in interval, in compressed seconds; null = sized to the fleet (see <see cref="EffectiveCheckInSeconds"/>).</summary>
+    public int? CheckInSeconds { get; init; }
+
+    /// <summary>Check-ins per real second the demo aims at: server and agents share this machine's cores.</summary>
+    public const double TargetCheckInsPerSecond = 400;
+
+    /// <summary>At least a minute, and long enough that the whole fleet checks in at about <see cref="TargetCheckInsPerSecond"/>.</summary>
+    public int EffectiveCheckInSeconds => CheckInSeconds ?? (int)Math.Max(60, Math.Ceiling(Hosts / TargetCheckInsPerSecond * Speed));
 
     /// <summary>Bake time of each ring, in compressed minutes.</summary>
     public int BakeMinutes { get; init; } = 10;
@@ -31,7 +37,7 @@ internal sealed record DemoSettings
     public string FaultyOsBuild { get; init; } = "22631";
 
     /// <summary>Give up on a stage after this much real time.</summary>
-    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(45);
+    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public bool KeepServing { get; init; }
 
@@ -107,7 +113,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 Urls = "http://127.0.0.1:0",
                 BootstrapAdminKey = adminKey,
                 BootstrapEnrollmentToken = enrollToken,
-                CheckInIntervalSeconds = settings.CheckInSeconds,
+                CheckInIntervalSeconds = settings.EffectiveCheckInSeconds,
                 // Periods are on the compressed clock: keep them near a quarter of a real second.
                 ControllerPeriod = TimeSpan.FromSeconds(Math.Clamp(settings.Speed / 4, 0.1, 600)),
                 LeaseDuration = TimeSpan.FromSeconds(Math.Clamp(settings.Speed * 5, 1, 3600)),
@@ -130,7 +136,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 {
                     Server = server.BaseAddress,
                     EnrollmentToken = enrollToken,
-                    CheckInInterval = TimeSpan.FromSeconds(settings.CheckInSeconds),
+                    CheckInInterval = TimeSpan.FromSeconds(settings.EffectiveCheckInSeconds),
                     HealthWindow = TimeSpan.FromMinutes(settings.BakeMinutes),
                     RebootTime = TimeSpan.FromSeconds(90),
                     BackoffBase = TimeSpan.FromSeconds(10),
@@ -284,6 +290,8 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
         Say($"  rollout {rollout.Id}: {string.Join(" → ", rings.Select(r => $"{r.Name} {r.Percent}%"))}, baking {bake} min per ring");
         var deadline = realTime.GetTimestamp();
         var lastLine = "";
+        var lastPhase = "";
+        var lastSaid = realTime.GetTimestamp();
         var refusalShown = false;
         while (true)
         {
@@ -294,10 +302,14 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
                 RolloutStatus.Progressing when ring is not null => $"  ring {rollout.CurrentRing + 1} {ring.Name} ({ring.Percent}%): {ring.ExposedHosts}/{ring.TargetHosts} hosts exposed, gate {ring.Gate}",
                 _ => $"  {rollout.Status}{(rollout.StatusReason is null ? "" : ": " + rollout.StatusReason)}",
             };
-            if (line != lastLine)
+            // One line per ring change or gate verdict change, and otherwise at most one every two seconds.
+            var phase = $"{rollout.Status}/{rollout.CurrentRing}/{ring?.Gate}";
+            if (line != lastLine && (phase != lastPhase || realTime.GetElapsedTime(lastSaid) >= TimeSpan.FromSeconds(2)))
             {
                 Say(Markup.Escape(line));
                 lastLine = line;
+                lastPhase = phase;
+                lastSaid = realTime.GetTimestamp();
             }
             if (rollout.Status is RolloutStatus.Completed or RolloutStatus.Halted or RolloutStatus.RolledBack)
                 return rollout;
@@ -363,8 +375,9 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             : "NOT refused"));
         table.AddRow("3. Invisible fault", Markup.Escape(o.FaultyHaltedInRing is { } ring
             ? $"v{o.FaultyVersion} {o.FaultyStatus} in ring {ring + 1} ({o.FaultyHaltedInRingName}) after {o.MinutesReleaseToHalt} min (compressed); {o.HostsExposedToFaulty} hosts exposed"
-            : $"v{o.FaultyVersion} NOT halted: {o.FaultyStatus}"));
-        table.AddRow("   Self-healing", Markup.Escape($"{o.Crashes} crashes; {o.HostsThatReverted} hosts reverted by themselves; {o.HostsLeftOnFaultyContent} hosts left on v{o.FaultyVersion}"));
+            : o.FaultyStatus is null ? "skipped: the good release did not complete" : $"v{o.FaultyVersion} NOT halted: {o.FaultyStatus}"));
+        if (o.FaultyStatus is not null)
+            table.AddRow("   Self-healing", Markup.Escape($"{o.Crashes} crashes; {o.HostsThatReverted} hosts reverted by themselves; {o.HostsLeftOnFaultyContent} hosts left on v{o.FaultyVersion}"));
         table.AddRow("   Halt reason", Markup.Escape(o.HaltReason ?? "-"));
         table.AddRow("Time", Markup.Escape($"{o.RealSeconds} s real"));
         if (o.ServerUrl is not null)

@@ -21,6 +21,18 @@ public sealed class TrustedMetadataSet
         Root = root;
     }
 
+    private TrustedMetadataSet(SignedMetadata<RootMetadata> verifiedRoot, DateTimeOffset now)
+    {
+        _now = now;
+        Root = verifiedRoot;
+    }
+
+    /// <summary>
+    /// Starts from a root that this process already verified (a <see cref="Root"/> of an earlier set), skipping its
+    /// self-signature check. Never pass a root parsed from untrusted bytes.
+    /// </summary>
+    public static TrustedMetadataSet FromVerifiedRoot(SignedMetadata<RootMetadata> verifiedRoot, DateTimeOffset now) => new(verifiedRoot, now);
+
     public SignedMetadata<RootMetadata> Root { get; private set; }
     public SignedMetadata<TimestampMetadata>? Timestamp { get; private set; }
     public SignedMetadata<SnapshotMetadata>? Snapshot { get; private set; }

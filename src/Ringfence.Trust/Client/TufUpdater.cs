@@ -26,6 +26,8 @@ public sealed class TufUpdater
         _options = (options ?? TufClientOptions.Default).ThrowIfInvalid();
     }
 
+    private SignedMetadata<RootMetadata>? _verifiedRoot;
+
     /// <summary>The metadata trusted after the last successful <see cref="RefreshAsync"/>; null before.</summary>
     public TrustedMetadataSet? Trusted { get; private set; }
 
@@ -34,12 +36,19 @@ public sealed class TufUpdater
     {
         Trusted = null;
         var now = _time.GetUtcNow();
-        var set = new TrustedMetadataSet(_store.Load(Roles.Root) ?? _enrollmentRoot, now);
+        var rootBytes = _store.Load(Roles.Root) ?? _enrollmentRoot;
+        // The root verified by the previous refresh is reused while the stored bytes are the same ones: two signature
+        // checks and a parse fewer per refresh. Any other bytes are verified from scratch.
+        var set = _verifiedRoot is { } known && known.Raw.AsSpan().SequenceEqual(rootBytes)
+            ? TrustedMetadataSet.FromVerifiedRoot(known, now)
+            : new TrustedMetadataSet(rootBytes, now);
         await LoadRootChainAsync(set, cancellationToken);
+        _verifiedRoot = null;
         await LoadTimestampAsync(set, cancellationToken);
         await LoadSnapshotAsync(set, cancellationToken);
         await LoadTargetsAsync(set, cancellationToken);
         Trusted = set;
+        _verifiedRoot = set.Root;
         return set;
     }
 

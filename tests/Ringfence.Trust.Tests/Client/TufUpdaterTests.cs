@@ -43,6 +43,40 @@ public sealed class TufUpdaterTests
     }
 
     [Fact]
+    public async Task RefreshAsync_SameClientTwice_ReusesTheVerifiedRootAndSeesNewTargets()
+    {
+        using var repo = new TestRepository();
+        var store = new InMemoryTrustedMetadataStore();
+        var client = repo.Client(store);
+        var first = await client.RefreshAsync();
+
+        repo.Repository.AddTarget("b.rfc", [4, 5, 6], repo.Keys);
+        var second = await client.RefreshAsync();
+
+        second.Root.ShouldBeSameAs(first.Root);
+        second.Targets!.Signed.Targets.ContainsKey("b.rfc").ShouldBeTrue();
+        (await client.DownloadTargetAsync("b.rfc")).ShouldBe(new byte[] { 4, 5, 6 });
+    }
+
+    [Fact]
+    public async Task RefreshAsync_StoredRootSwappedAfterARefresh_VerifiesItAgainAndRefuses()
+    {
+        using var repo = new TestRepository();
+        using var other = new TestRepository();
+        var store = new InMemoryTrustedMetadataStore();
+        var client = repo.Client(store);
+        await client.RefreshAsync();
+
+        // The agent's trusted root on disk is replaced by another repository's (self-signed, valid on its own): the root
+        // reused from the last refresh must not hide the change, so this repository's timestamp no longer verifies.
+        store.Save(Roles.Root, other.PinnedRoot);
+        var refused = await Should.ThrowAsync<TrustException>(() => client.RefreshAsync());
+
+        refused.Failure.ShouldBe(TrustFailure.ThresholdNotMet);
+        client.Trusted.ShouldBeNull();
+    }
+
+    [Fact]
     public async Task RefreshAsync_AfterRootKeyRotation_FollowsTheChain()
     {
         using var repo = new TestRepository();
