@@ -13,7 +13,7 @@ public static class DemoCommand
 {
     public static Command Create(CliEnvironment env)
     {
-        var hosts = new Option<int>("--hosts") { Description = "Number of simulated agents (20..20000)", DefaultValueFactory = _ => 2000 };
+        var hosts = new Option<int>("--hosts") { Description = "Number of simulated agents (20..20000)", DefaultValueFactory = _ => new DemoSettings().Hosts };
         var speed = new Option<double>("--speed") { Description = "Compressed seconds per real second (1..3600)", DefaultValueFactory = _ => 120 };
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated fleet", DefaultValueFactory = _ => 7 };
         var keep = new Option<bool>("--keep-serving") { Description = "Keep the server and agents running after the demo (Ctrl+C to stop)" };

@@ -14,7 +14,7 @@ namespace Ringfence.Cli.Demo;
 internal sealed record DemoSettings
 {
     /// <summary>Simulated agents. Range 20 .. 20,000.</summary>
-    public int Hosts { get; init; } = 2000;
+    public int Hosts { get; init; } = 1000;
 
     /// <summary>Compressed seconds per real second. Range 1 .. 3,600.</summary>
     public double Speed { get; init; } = 120;
@@ -374,7 +374,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
             ? $"refused at publish: {findings.Count} error(s); {string.Join("; ", findings.Take(1).Select(f => $"{f.Code} at {f.Location}, builds {string.Join(", ", (f.AffectedBuilds ?? []).Select(b => $"{b.AgentBuild} ({b.Hosts} hosts)"))}"))}"
             : "NOT refused"));
         table.AddRow("3. Invisible fault", Markup.Escape(o.FaultyHaltedInRing is { } ring
-            ? $"v{o.FaultyVersion} {o.FaultyStatus} in ring {ring + 1} ({o.FaultyHaltedInRingName}) after {o.MinutesReleaseToHalt} min (compressed); {o.HostsExposedToFaulty} hosts exposed"
+            ? $"v{o.FaultyVersion} {o.FaultyStatus} in ring {ring + 1} ({o.FaultyHaltedInRingName}) after {o.MinutesReleaseToHalt} min (compressed)"
             : o.FaultyStatus is null ? "skipped: the good release did not complete" : $"v{o.FaultyVersion} NOT halted: {o.FaultyStatus}"));
         if (o.FaultyStatus is not null)
             table.AddRow("   Self-healing", Markup.Escape($"{o.Crashes} crashes; {o.HostsThatReverted} hosts reverted by themselves; {o.HostsLeftOnFaultyContent} hosts left on v{o.FaultyVersion}"));
