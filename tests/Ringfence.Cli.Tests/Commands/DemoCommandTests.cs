@@ -1,4 +1,7 @@
+using System.Diagnostics;
+using System.Net;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Ringfence.Cli.Commands;
 using Ringfence.Cli.Demo;
 
@@ -7,20 +10,32 @@ namespace Ringfence.Cli.Tests.Commands;
 public sealed class DemoCommandTests
 {
     [Fact]
-    public void Demo_SmallFleet_RunsToCompletionAndStopsTheBadReleases()
+    public async Task Demo_SmallFleet_RunsToCompletionAndStopsTheBadReleases()
     {
         var dir = Path.Combine(Path.GetTempPath(), "ringfence-demo-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         try
         {
             var jsonPath = Path.Combine(dir, "outcome.json");
-            var output = new StringWriter();
+            var buffer = new StringWriter();
+            var output = TextWriter.Synchronized(buffer);
             var error = new StringWriter();
-            var env = new CliEnvironment { Out = CliEnvironment.PlainConsole(output), Error = error, WorkingDirectory = dir };
+            using var stop = new CancellationTokenSource();
+            var console = CliEnvironment.PlainConsole(output);
+            console.Profile.Width = 240; // as `ringfence demo > file` prints it: URLs and keys stay on one line
+            var env = new CliEnvironment { Out = console, Error = error, WorkingDirectory = dir, Cancellation = stop.Token };
 
-            var exit = CliApp.Run(["demo", "--hosts", "150", "--speed", "240", "--json", jsonPath, "--data", Path.Combine(dir, "state")], env);
+            var run = Task.Run(() => CliApp.Run(["demo", "--hosts", "150", "--speed", "240", "--json", jsonPath, "--data", Path.Combine(dir, "state"), "--keep-serving"], env));
+            // While it keeps serving, the dashboard URL it printed shows the halted release with its evidence.
+            var page = await HaltedRolloutPageAsync(() => Snapshot(output, buffer), run);
+            await stop.CancelAsync();
+            var exit = await run;
 
-            var text = output.ToString();
+            var text = Snapshot(output, buffer);
+            page.ShouldContain("halted", Case.Sensitive, text);
+            page.ShouldContain("<strong>Why:</strong> health gate failed");
+            page.ShouldContain("name this content in the");
+            page.ShouldContain("<summary>Evidence</summary>");
             var outcome = JsonSerializer.Deserialize<DemoOutcome>(File.ReadAllText(jsonPath), DemoJson.Options)!;
             error.ToString().ShouldBeEmpty();
             // 1. The good release went through every ring and every host runs it.
@@ -80,5 +95,34 @@ public sealed class DemoCommandTests
         doc.RootElement.GetProperty("version").GetInt64().ShouldBe(18);
         doc.RootElement.GetProperty("instances").GetArrayLength().ShouldBe(JsonDocument.Parse(good).RootElement.GetProperty("instances").GetArrayLength());
         faulty.ShouldNotBe(good);
+    }
+
+    /// <summary>Waits for the demo's "still serving" line, signs in to the dashboard with the printed key and returns the halted rollout's page.</summary>
+    private static string Snapshot(TextWriter synchronizedWriter, StringWriter buffer)
+    {
+        // TextWriter.Synchronized locks on the wrapper, so reading under the same lock never sees half a write.
+        lock (synchronizedWriter)
+            return buffer.ToString();
+    }
+
+    private static async Task<string> HaltedRolloutPageAsync(Func<string> output, Task<int> run)
+    {
+        Match serving = Match.Empty;
+        var deadline = Stopwatch.StartNew();
+        while (!(serving = Regex.Match(output(), @"Still serving at (\S+) \(operator key: (\S+),")).Success)
+        {
+            if (run.IsCompleted || deadline.Elapsed > TimeSpan.FromMinutes(3))
+                throw new ShouldAssertException("the demo never reached --keep-serving:\n" + output());
+            await Task.Delay(200);
+        }
+        var halted = Regex.Match(output(), @"(\S+/rollouts/ro_[0-9a-f]+) \(the halted release");
+        halted.Success.ShouldBeTrue(output());
+        using var handler = new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = false };
+        using var http = new HttpClient(handler) { BaseAddress = new Uri(serving.Groups[1].Value) };
+        var form = await http.GetStringAsync("signin");
+        var csrf = WebUtility.HtmlDecode(Regex.Match(form, "name=\"csrf\" value=\"([^\"]+)\"").Groups[1].Value);
+        using var signIn = await http.PostAsync("signin", new FormUrlEncodedContent([new("csrf", csrf), new("key", serving.Groups[2].Value)]));
+        ((int)signIn.StatusCode).ShouldBeLessThan(400, await signIn.Content.ReadAsStringAsync());
+        return await http.GetStringAsync(new Uri(halted.Groups[1].Value));
     }
 }
