@@ -46,6 +46,9 @@ internal abstract class Matcher(int fieldIndex, int cost)
 
 internal sealed class ExactStringMatcher(int field, string expected, bool ignoreCase) : Matcher(field, 1)
 {
+    public string Expected => expected;
+    public bool IgnoreCase => ignoreCase;
+
     private readonly StringComparison _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
 
     public override MatchOutcome Match(in InputValue value) =>
@@ -54,6 +57,8 @@ internal sealed class ExactStringMatcher(int field, string expected, bool ignore
 
 internal sealed class ExactIntegerMatcher(int field, long expected) : Matcher(field, 0)
 {
+    public long Expected => expected;
+
     public override MatchOutcome Match(in InputValue value) =>
         value.IsInteger ? Of(value.Integer == expected) : MatchOutcome.TypeMismatch;
 }
@@ -68,6 +73,8 @@ internal sealed class IntegerSetMatcher(int field, IEnumerable<long> values) : M
 {
     private readonly FrozenSet<long> _set = values.ToFrozenSet();
 
+    public IReadOnlyCollection<long> Values => _set;
+
     public override MatchOutcome Match(in InputValue value) =>
         value.IsInteger ? Of(_set.Contains(value.Integer)) : MatchOutcome.TypeMismatch;
 }
@@ -75,6 +82,9 @@ internal sealed class IntegerSetMatcher(int field, IEnumerable<long> values) : M
 internal sealed class StringSetMatcher(int field, IEnumerable<string> values, bool ignoreCase) : Matcher(field, 2)
 {
     private readonly FrozenSet<string> _set = values.ToFrozenSet(ignoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+
+    public IReadOnlyCollection<string> Values => _set;
+    public bool IgnoreCase => ignoreCase;
 
     public override MatchOutcome Match(in InputValue value) =>
         value.Text is { } s ? Of(_set.Contains(s)) : MatchOutcome.TypeMismatch;
@@ -235,14 +245,69 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
             value.Text is { } s ? Of(s.Contains(part, comparison)) : MatchOutcome.TypeMismatch;
     }
 
-    private sealed class General(int field, string pattern, bool ignoreCase) : GlobMatcher(field, 6)
+    private sealed class General : GlobMatcher
     {
-        // The literal text before the first wildcard rejects most values before the general matcher runs.
-        private readonly string _prefix = pattern[..pattern.IndexOfAny(['*', '?'])];
-        private readonly StringComparison _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        private readonly string _pattern;
+        private readonly bool _ignoreCase;
 
-        public override MatchOutcome Match(in InputValue value) =>
-            value.Text is { } s ? Of(s.StartsWith(_prefix, _comparison) && IsMatch(pattern, s, ignoreCase)) : MatchOutcome.TypeMismatch;
+        // The literal text before the first wildcard rejects most values before the general matcher runs.
+        private readonly string _prefix;
+        private readonly StringComparison _comparison;
+
+        // Every non-star pattern character consumes exactly one input character, so shorter inputs cannot match.
+        private readonly int _minLength;
+
+        // Star-only patterns (no '?'): head*mid1*...*tail, matched by StartsWith/EndsWith and leftmost IndexOf of each
+        // middle literal (exact for such patterns). Null when the pattern has '?'.
+        private readonly string? _tail;
+        private readonly string[]? _middles;
+
+        // Under ignore-case the segment path is used only when pattern and input are ASCII, where OrdinalIgnoreCase and the
+        // per-character ToUpperInvariant comparison of IsMatch agree exactly; otherwise IsMatch decides, as before.
+        private readonly bool _asciiPattern;
+
+        public General(int field, string pattern, bool ignoreCase) : base(field, 6)
+        {
+            _pattern = pattern;
+            _ignoreCase = ignoreCase;
+            _prefix = pattern[..pattern.IndexOfAny(['*', '?'])];
+            _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            _minLength = pattern.Count(ch => ch != '*');
+            _asciiPattern = System.Text.Ascii.IsValid(pattern);
+            if (!pattern.Contains('?'))
+            {
+                var parts = pattern.Split('*');
+                _tail = parts[^1];
+                _middles = [.. parts[1..^1].Where(p => p.Length > 0)];
+            }
+        }
+
+        public override MatchOutcome Match(in InputValue value)
+        {
+            if (value.Text is not { } s)
+                return MatchOutcome.TypeMismatch;
+            if (s.Length < _minLength || !s.StartsWith(_prefix, _comparison))
+                return MatchOutcome.NoMatch;
+            if (_middles is not null && (!_ignoreCase || (_asciiPattern && System.Text.Ascii.IsValid(s))))
+                return Of(MatchSegments(s));
+            return Of(IsMatch(_pattern, s, _ignoreCase));
+        }
+
+        private bool MatchSegments(string s)
+        {
+            if (!s.EndsWith(_tail!, _comparison))
+                return false;
+            var pos = _prefix.Length;
+            var end = s.Length - _tail!.Length;
+            foreach (var middle in _middles!)
+            {
+                var at = s.AsSpan(pos, end - pos).IndexOf(middle, _comparison);
+                if (at < 0)
+                    return false;
+                pos += at + middle.Length;
+            }
+            return true;
+        }
     }
 
     /// <summary>Iterative glob match with single-star backtracking: O(pattern × input) worst case, no recursion.</summary>
