@@ -6,16 +6,23 @@ namespace Ringfence.Content;
 /// </summary>
 public sealed class CompiledChannel
 {
-    private CompiledChannel(ChannelFile file, TemplateType type, CompiledInstance[] instances)
+    private CompiledChannel(ChannelFile file, TemplateType type, CompiledInstance[] instances, bool indexCandidates)
     {
         File = file;
         Type = type;
         Instances = instances;
+        Index = indexCandidates ? CandidateIndex.Build(instances, type) : null;
     }
 
     public ChannelFile File { get; }
     public TemplateType Type { get; }
     internal CompiledInstance[] Instances { get; }
+
+    /// <summary>The candidate index, or null when compiled with <see cref="InterpreterOptions.IndexCandidates"/> off (linear scan only).</summary>
+    internal CandidateIndex? Index { get; }
+
+    /// <summary>True when events are matched through the candidate index (see <see cref="InterpreterOptions.IndexCandidates"/>).</summary>
+    public bool IsIndexed => Index is not null;
 
     public int InstanceCount => Instances.Length;
 
@@ -65,7 +72,7 @@ public sealed class CompiledChannel
             var ordered = matchers.OrderBy(m => m.Cost).ThenBy(m => m.FieldIndex).ToArray();
             compiled[i] = new CompiledInstance(i, instance, ordered, required);
         }
-        return new CompiledChannel(file, type, compiled);
+        return new CompiledChannel(file, type, compiled, options.IndexCandidates);
     }
 
     internal static string OneLine(string s) => s.ReplaceLineEndings(" ");

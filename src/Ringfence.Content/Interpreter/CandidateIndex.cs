@@ -1,0 +1,205 @@
+using System.Collections.Frozen;
+
+namespace Ringfence.Content;
+
+/// <summary>
+/// Which instances an event can possibly match, found by hash lookups instead of evaluating every instance.
+/// Each instance with an exact or set criterion (string, ignore-case string or integer) is filed under the values of ONE
+/// such criterion, its "key" (the one whose values are shared by the fewest other instances); the others are "always"
+/// candidates. Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
+/// and the always-candidates are evaluated, with their remaining matchers in the original cheapest-first order.
+/// <para>
+/// Why results and faults are unchanged: the index is used only for events that supply every value the enabled
+/// instances read (no missing-field fault possible) with the right type in every field a matcher reads (no type
+/// mismatch possible); the evaluator falls back to the linear scan otherwise. On such an event an instance whose key
+/// rejects the value returns NoMatch in the linear scan without faulting, because every matcher ordered before the key
+/// is a non-regex matcher (the key is chosen among those), and those only fault on a type mismatch.
+/// </para>
+/// </summary>
+internal sealed class CandidateIndex
+{
+    private CandidateIndex(FieldLookup[] lookups, ulong[] always, int[] checkedFields, bool[] integerFields, Matcher[][] rest)
+    {
+        Lookups = lookups;
+        Always = always;
+        CheckedFields = checkedFields;
+        IntegerFields = integerFields;
+        Rest = rest;
+    }
+
+    /// <summary>One per field that is some instance's key, in field order.</summary>
+    public FieldLookup[] Lookups { get; }
+
+    /// <summary>Bit set (one bit per instance) of the instances without a key: evaluated for every event.</summary>
+    public ulong[] Always { get; }
+
+    /// <summary>Every field some matcher reads; an event must carry the right value type in each for the index to be used.</summary>
+    public int[] CheckedFields { get; }
+
+    /// <summary>Per field of the template type: true when it is an integer field.</summary>
+    public bool[] IntegerFields { get; }
+
+    /// <summary>Per instance: its matchers without the key (already known to match for a candidate), in evaluation order.</summary>
+    public Matcher[][] Rest { get; }
+
+    public int Words => Always.Length;
+
+    internal sealed class FieldLookup(int field, FrozenDictionary<string, int[]>? ordinal, FrozenDictionary<string, int[]>? ignoreCase, FrozenDictionary<long, int[]>? integers)
+    {
+        public int Field { get; } = field;
+        public FrozenDictionary<string, int[]>? Ordinal { get; } = ordinal;
+        public FrozenDictionary<string, int[]>? IgnoreCase { get; } = ignoreCase;
+        public FrozenDictionary<long, int[]>? Integers { get; } = integers;
+    }
+
+    private enum KeyKind : byte
+    {
+        Ordinal,
+        IgnoreCase,
+        Integer,
+    }
+
+    private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers);
+
+    private static Key? KeyOf(Matcher m) => m switch
+    {
+        ExactStringMatcher e => new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []),
+        StringSetMatcher s => new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []),
+        ExactIntegerMatcher e => new Key(m, KeyKind.Integer, [], [e.Expected]),
+        IntegerSetMatcher s => new Key(m, KeyKind.Integer, [], [.. s.Values]),
+        _ => null,
+    };
+
+    public static CandidateIndex Build(CompiledInstance[] instances, TemplateType type)
+    {
+        // Candidate keys per instance: hashable matchers ordered before the first regex (regexes can time out, so
+        // nothing that may fault on a well-typed event may come before the key).
+        var options = new List<Key>[instances.Length];
+        var shared = new Dictionary<(int Field, KeyKind Kind, string Text, long Integer), int>();
+        for (var i = 0; i < instances.Length; i++)
+        {
+            options[i] = [];
+            foreach (var m in instances[i].Matchers)
+            {
+                if (m is RegexMatcher)
+                    break;
+                if (KeyOf(m) is not { } key)
+                    continue;
+                options[i].Add(key);
+                foreach (var t in key.Texts)
+                    shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
+                foreach (var n in key.Integers)
+                    shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
+            }
+        }
+
+        int Score(Key key) => key.Kind == KeyKind.Integer
+            ? key.Integers.Select(n => shared[(key.Matcher.FieldIndex, key.Kind, "", n)]).DefaultIfEmpty(0).Max()
+            : key.Texts.Select(t => shared[(key.Matcher.FieldIndex, key.Kind, t, 0)]).DefaultIfEmpty(0).Max();
+
+        var words = (instances.Length + 63) / 64;
+        var always = new ulong[words];
+        var rest = new Matcher[instances.Length][];
+        var ordinal = new Dictionary<int, Dictionary<string, List<int>>>();
+        var ignoreCase = new Dictionary<int, Dictionary<string, List<int>>>();
+        var integers = new Dictionary<int, Dictionary<long, List<int>>>();
+        for (var i = 0; i < instances.Length; i++)
+        {
+            // Fewest instances sharing the key's most shared value; then fewer values; then earlier in evaluation order.
+            var key = options[i].OrderBy(Score).ThenBy(k => k.Texts.Length + k.Integers.Length).FirstOrDefault();
+            if (key is null)
+            {
+                always[i >> 6] |= 1UL << (i & 63);
+                rest[i] = instances[i].Matchers;
+                continue;
+            }
+            rest[i] = [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))];
+            var field = key.Matcher.FieldIndex;
+            switch (key.Kind)
+            {
+                case KeyKind.Integer:
+                    foreach (var n in key.Integers)
+                        Add(Bucket(integers, field, null), n, i);
+                    break;
+                case KeyKind.IgnoreCase:
+                    foreach (var t in key.Texts)
+                        Add(Bucket(ignoreCase, field, StringComparer.OrdinalIgnoreCase), t, i);
+                    break;
+                default:
+                    foreach (var t in key.Texts)
+                        Add(Bucket(ordinal, field, StringComparer.Ordinal), t, i);
+                    break;
+            }
+        }
+
+        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Distinct().Order();
+        var lookups = fields.Select(f => new FieldLookup(f,
+            ordinal.TryGetValue(f, out var o) ? o.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal) : null,
+            ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
+            integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null)).ToArray();
+        var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
+        var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
+        return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
+    }
+
+    private static Dictionary<TKey, List<int>> Bucket<TKey>(Dictionary<int, Dictionary<TKey, List<int>>> byField, int field, IEqualityComparer<TKey>? comparer)
+        where TKey : notnull
+    {
+        if (!byField.TryGetValue(field, out var d))
+            byField[field] = d = new Dictionary<TKey, List<int>>(comparer);
+        return d;
+    }
+
+    private static void Add<TKey>(Dictionary<TKey, List<int>> d, TKey key, int instance)
+        where TKey : notnull
+    {
+        if (!d.TryGetValue(key, out var list))
+            d[key] = list = [];
+        if (list.Count == 0 || list[^1] != instance) // a set may hold equal values (or case variants under ignore-case)
+            list.Add(instance);
+    }
+
+    /// <summary>True when every field a matcher reads is supplied with the value type of its field (no type mismatch possible).</summary>
+    public bool WellTyped(ReadOnlySpan<InputValue> values)
+    {
+        var integerFields = IntegerFields;
+        foreach (var f in CheckedFields)
+        {
+            if (f >= values.Length)
+                continue; // instances needing it fault (or are disabled) before reading it; the caller checks lengths
+            if (values[f].IsInteger != integerFields[f])
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Writes the candidate set for a well-typed event into <paramref name="candidates"/> (one bit per instance).</summary>
+    public void Candidates(ReadOnlySpan<InputValue> values, Span<ulong> candidates)
+    {
+        Always.CopyTo(candidates);
+        foreach (var lookup in Lookups)
+        {
+            if (lookup.Field >= values.Length)
+                continue; // never read past the supplied values
+            ref readonly var value = ref values[lookup.Field];
+            if (lookup.Integers is { } integers)
+            {
+                if (value.IsInteger && integers.TryGetValue(value.Integer, out var hits))
+                    Mark(candidates, hits);
+                continue;
+            }
+            if (value.Text is not { } text)
+                continue;
+            if (lookup.Ordinal is { } ordinal && ordinal.TryGetValue(text, out var exact))
+                Mark(candidates, exact);
+            if (lookup.IgnoreCase is { } folded && folded.TryGetValue(text, out var loose))
+                Mark(candidates, loose);
+        }
+    }
+
+    private static void Mark(Span<ulong> bits, int[] instances)
+    {
+        foreach (var i in instances)
+            bits[i >> 6] |= 1UL << (i & 63);
+    }
+}
