@@ -26,7 +26,7 @@ internal abstract class Matcher(int fieldIndex, int cost)
         CriterionKind.Exact when c.Integer is { } i => new ExactIntegerMatcher(fieldIndex, i),
         CriterionKind.Exact => new ExactStringMatcher(fieldIndex, c.Text ?? "", c.IgnoreCase),
         CriterionKind.Glob => GlobMatcher.Create(fieldIndex, c.Text ?? "", c.IgnoreCase),
-        CriterionKind.Regex => new RegexMatcher(fieldIndex, CompileRegex(c.Text ?? "", c.IgnoreCase, options.RegexMatchTimeout), RegexPrefilter.For(c.Text ?? "", c.IgnoreCase)),
+        CriterionKind.Regex => new RegexMatcher(fieldIndex, CompileRegex(c.Text ?? "", c.IgnoreCase, options.RegexMatchTimeout), RegexPrefilter.For(c.Text ?? "", c.IgnoreCase) ?? RegexPrefilter.ForAsciiInput(c.Text ?? "", c.IgnoreCase)),
         CriterionKind.Range => new RangeMatcher(fieldIndex, c.Min, c.Max),
         CriterionKind.Set when c.IsIntegerSet => new IntegerSetMatcher(fieldIndex, c.Integers),
         CriterionKind.Set => new StringSetMatcher(fieldIndex, c.Texts, c.IgnoreCase),
@@ -90,7 +90,8 @@ internal sealed class StringSetMatcher(int field, IEnumerable<string> values, bo
         value.Text is { } s ? Of(_set.Contains(s)) : MatchOutcome.TypeMismatch;
 }
 
-internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefilter) : Matcher(field, prefilter is null ? 10 : 8)
+// An ASCII-input-only prefilter keeps cost 10 so evaluation order is exactly what it was before such prefilters existed.
+internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefilter) : Matcher(field, prefilter is null || prefilter.AsciiInputOnly ? 10 : 8)
 {
     public override MatchOutcome Match(in InputValue value)
     {
@@ -114,15 +115,28 @@ internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefi
 /// most events fail it in a few nanoseconds. Only derived when provably safe: the literal is the pattern's leading run of
 /// plain characters, there is no top-level alternation, and under ignore-case it holds only ASCII letters and digits
 /// without non-ASCII case equivalents (k and s have them: the Kelvin sign and the long s).
+/// <see cref="ForAsciiInput"/> relaxes the last rule for ASCII inputs only: in an all-ASCII input an ASCII letter can only
+/// match itself in either ASCII case (its non-ASCII equivalents cannot occur), so any ASCII literal is a safe
+/// ignore-case filter there; non-ASCII inputs skip such a filter and go to the regex engine.
 /// </summary>
-internal sealed class RegexPrefilter(string literal, bool anchored, StringComparison comparison)
+internal sealed class RegexPrefilter(string literal, bool anchored, StringComparison comparison, bool asciiInputOnly = false)
 {
     public string Literal { get; } = literal;
     public bool Anchored { get; } = anchored;
 
-    public bool MayMatch(string s) => Anchored ? s.StartsWith(Literal, comparison) : s.Contains(Literal, comparison);
+    /// <summary>True when the filter is only applied to all-ASCII inputs.</summary>
+    public bool AsciiInputOnly { get; } = asciiInputOnly;
 
-    public static RegexPrefilter? For(string pattern, bool ignoreCase)
+    public bool MayMatch(string s) =>
+        (AsciiInputOnly && !System.Text.Ascii.IsValid(s)) || (Anchored ? s.StartsWith(Literal, comparison) : s.Contains(Literal, comparison));
+
+    public static RegexPrefilter? For(string pattern, bool ignoreCase) => Build(pattern, ignoreCase, asciiInputOnly: false);
+
+    /// <summary>An ignore-case prefilter for a literal of any ASCII characters, applied to ASCII inputs only (null when <see cref="For"/> would do, or no literal).</summary>
+    public static RegexPrefilter? ForAsciiInput(string pattern, bool ignoreCase) =>
+        ignoreCase && For(pattern, ignoreCase) is null ? Build(pattern, ignoreCase, asciiInputOnly: true) : null;
+
+    private static RegexPrefilter? Build(string pattern, bool ignoreCase, bool asciiInputOnly)
     {
         var depth = 0;
         var inClass = false;
@@ -181,6 +195,8 @@ internal sealed class RegexPrefilter(string literal, bool anchored, StringCompar
         var text = literal.ToString();
         if (text.Length == 0)
             return null;
+        if (asciiInputOnly)
+            return System.Text.Ascii.IsValid(text) ? new RegexPrefilter(text, anchored, StringComparison.OrdinalIgnoreCase, asciiInputOnly: true) : null;
         if (ignoreCase && !text.All(c => char.IsAsciiLetterOrDigit(c) && c is not ('k' or 'K' or 's' or 'S') || (!char.IsLetter(c) && c < 128)))
             return null;
         return new RegexPrefilter(text, anchored, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
