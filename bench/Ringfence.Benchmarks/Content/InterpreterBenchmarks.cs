@@ -7,7 +7,8 @@ namespace Ringfence.Benchmarks.Content;
 /// Interpreter throughput: one event (12 supplied values) evaluated against a channel file of 100 mixed instances
 /// (exact, ignore-case exact, globs, regexes, ranges, sets, multi-criterion rules). Reported per event
 /// (OperationsPerInvoke), so events/s = 1 / mean. Target: ≥ 1,000,000 events/s per core, zero allocations.
-/// Two event sets: "mixed" (the original scenario: random realistic events, few matches) and "matching" (every event
+/// Two channels: "original" (the first benchmark's file, whose 10 rule shapes each repeat one rule 10 times) and "varied"
+/// (10 different rules per shape). Two event sets: "mixed" (the original scenario: random realistic events, few matches) and "matching" (every event
 /// built to satisfy a randomly chosen instance, so candidates survive their key and globs/regexes/ranges really run).
 /// The linear baseline is the same channel compiled without the candidate index (the pre-index interpreter), so the
 /// ratio column compares both within one run.
@@ -21,6 +22,9 @@ public class InterpreterBenchmarks
     private InputValue[][] _events = null!;
     private int[] _matches = null!;
 
+    [Params("original", "varied")]
+    public string Channel { get; set; } = "original";
+
     [Params("mixed", "matching")]
     public string EventSet { get; set; } = "mixed";
 
@@ -32,8 +36,12 @@ public class InterpreterBenchmarks
         TemplateField.String("image_hash"), TemplateField.Path("cwd"), TemplateField.Integer("token_flags"), TemplateField.String("host"),
     ]);
 
-    /// <summary>100 instances, deterministic: most have a cheap discriminating criterion plus optional costlier ones, as real rules do.</summary>
-    public static ChannelFile MixedChannel()
+    /// <summary>
+    /// 100 instances, deterministic: most have a cheap discriminating criterion plus optional costlier ones, as real rules do.
+    /// In the original channel the tool name cycles with the same period as the rule shape, so each shape's 10 instances
+    /// are identical rules; <paramref name="varied"/> gives each of them a different tool (10 distinct rules per shape).
+    /// </summary>
+    public static ChannelFile MixedChannel(bool varied = false)
     {
         var random = new Random(100);
         var instances = new List<TemplateInstance>();
@@ -41,7 +49,7 @@ public class InterpreterBenchmarks
         for (var i = 0; i < 100; i++)
         {
             var c = Enumerable.Repeat(Criterion.Wildcard, Type.FieldCount).ToArray();
-            var tool = tools[i % tools.Length];
+            var tool = tools[varied ? i / 10 : i % tools.Length];
             switch (i % 10)
             {
                 case 0: c[0] = Criterion.Exact($@"C:\Windows\System32\{tool}.exe", ignoreCase: true); break;
@@ -121,7 +129,7 @@ public class InterpreterBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var channel = MixedChannel();
+        var channel = MixedChannel(varied: Channel == "varied");
         var compiled = CompiledChannel.Compile(channel, Type);
         _evaluator = compiled.CreateEvaluator();
         _linear = CompiledChannel.Compile(channel, Type, new InterpreterOptions { IndexCandidates = false }).CreateEvaluator();
