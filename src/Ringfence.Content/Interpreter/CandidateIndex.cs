@@ -4,9 +4,11 @@ namespace Ringfence.Content;
 
 /// <summary>
 /// Which instances an event can possibly match, found by hash lookups instead of evaluating every instance.
-/// Each instance with an exact or set criterion (string, ignore-case string or integer) is filed under the values of ONE
-/// such criterion, its "key" (the one whose values are shared by the fewest other instances); the others are "always"
-/// candidates. Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
+/// Each instance with an exact or set criterion (string, ignore-case string or integer), or a literal its matching values
+/// must start or end with (prefix/suffix globs, the leading literal of a general glob, the literal of an anchored regex
+/// prefilter), is filed under the values of ONE such criterion, its "key" (the one whose values are shared by the fewest
+/// other instances); the others are "always" candidates. Prefix/suffix keys are looked up by the value's first/last
+/// characters of each key length (span lookups, no allocation). Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
 /// and the always-candidates are evaluated, with their remaining matchers in the original cheapest-first order.
 /// <para>
 /// Why results and faults are unchanged: the index is used only for events that supply every value the enabled
@@ -44,12 +46,22 @@ internal sealed class CandidateIndex
 
     public int Words => Always.Length;
 
-    internal sealed class FieldLookup(int field, FrozenDictionary<string, int[]>? ordinal, FrozenDictionary<string, int[]>? ignoreCase, FrozenDictionary<long, int[]>? integers)
+    internal sealed class FieldLookup(int field, FrozenDictionary<string, int[]>? ordinal, FrozenDictionary<string, int[]>? ignoreCase,
+        FrozenDictionary<long, int[]>? integers, AffixLookup[] affixes)
     {
         public int Field { get; } = field;
         public FrozenDictionary<string, int[]>? Ordinal { get; } = ordinal;
         public FrozenDictionary<string, int[]>? IgnoreCase { get; } = ignoreCase;
         public FrozenDictionary<long, int[]>? Integers { get; } = integers;
+        public AffixLookup[] Affixes { get; } = affixes;
+    }
+
+    /// <summary>Prefix (or suffix) keys of one length and comparison on one field, looked up by the value's first (last) characters.</summary>
+    internal sealed class AffixLookup(bool suffix, int length, FrozenDictionary<string, int[]> keys)
+    {
+        public readonly bool Suffix = suffix;
+        public readonly int Length = length;
+        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     private enum KeyKind : byte
@@ -57,9 +69,14 @@ internal sealed class CandidateIndex
         Ordinal,
         IgnoreCase,
         Integer,
+        Prefix,
+        PrefixIgnoreCase,
+        Suffix,
+        SuffixIgnoreCase,
     }
 
-    private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers);
+    /// <summary>A key: the values it accepts. Complete: accepting the value means the matcher matches (so it leaves the rest).</summary>
+    private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers, bool Complete = true);
 
     private static Key? KeyOf(Matcher m) => m switch
     {
@@ -67,13 +84,22 @@ internal sealed class CandidateIndex
         StringSetMatcher s => new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []),
         ExactIntegerMatcher e => new Key(m, KeyKind.Integer, [], [e.Expected]),
         IntegerSetMatcher s => new Key(m, KeyKind.Integer, [], [.. s.Values]),
+        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
+        _ when m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) => new Key(m, (a.Suffix, a.IgnoreCase) switch
+        {
+            (false, false) => KeyKind.Prefix,
+            (false, true) => KeyKind.PrefixIgnoreCase,
+            (true, false) => KeyKind.Suffix,
+            _ => KeyKind.SuffixIgnoreCase,
+        }, [a.Text], [], a.Complete),
         _ => null,
     };
 
     public static CandidateIndex Build(CompiledInstance[] instances, TemplateType type)
     {
-        // Candidate keys per instance: hashable matchers ordered before the first regex (regexes can time out, so
-        // nothing that may fault on a well-typed event may come before the key).
+        // Candidate keys per instance: hashable matchers up to the first regex (regexes can time out, so nothing that may
+        // fault on a well-typed event may come before the key; the first regex itself may be the key through its anchored
+        // prefilter, which rejects without running the engine).
         var options = new List<Key>[instances.Length];
         var shared = new Dictionary<(int Field, KeyKind Kind, string Text, long Integer), int>();
         for (var i = 0; i < instances.Length; i++)
@@ -81,15 +107,19 @@ internal sealed class CandidateIndex
             options[i] = [];
             foreach (var m in instances[i].Matchers)
             {
-                if (m is RegexMatcher)
-                    break;
                 if (KeyOf(m) is not { } key)
+                {
+                    if (m is RegexMatcher)
+                        break;
                     continue;
+                }
                 options[i].Add(key);
                 foreach (var t in key.Texts)
                     shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
                 foreach (var n in key.Integers)
                     shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
+                if (m is RegexMatcher)
+                    break;
             }
         }
 
@@ -103,17 +133,28 @@ internal sealed class CandidateIndex
         var ordinal = new Dictionary<int, Dictionary<string, List<int>>>();
         var ignoreCase = new Dictionary<int, Dictionary<string, List<int>>>();
         var integers = new Dictionary<int, Dictionary<long, List<int>>>();
+        var affixes = new Dictionary<(int Field, bool Suffix, bool IgnoreCase, int Length), Dictionary<string, List<int>>>();
+
+        // Fewest instances sharing the key's most shared value; then fewer values; then complete keys (exact tests);
+        // then earlier in evaluation order.
+        var chosen = options.Select(o => o.OrderBy(Score).ThenBy(k => k.Texts.Length + k.Integers.Length).ThenBy(k => k.Complete ? 0 : 1).FirstOrDefault()).ToArray();
+
+        // Prefix/suffix keys of one field, direction and comparison are all looked up by the value's first/last M characters,
+        // M = their shortest length: one lookup per event instead of one per key length. A longer key is filed under its
+        // first/last M characters and is no longer complete (its matcher stays in the rest and decides).
+        var affixLength = chosen.OfType<Key>().Where(k => k.Kind >= KeyKind.Prefix)
+            .GroupBy(k => (k.Matcher.FieldIndex, k.Kind)).ToDictionary(g => g.Key, g => g.Min(k => k.Texts[0].Length));
         for (var i = 0; i < instances.Length; i++)
         {
-            // Fewest instances sharing the key's most shared value; then fewer values; then earlier in evaluation order.
-            var key = options[i].OrderBy(Score).ThenBy(k => k.Texts.Length + k.Integers.Length).FirstOrDefault();
+            var key = chosen[i];
             if (key is null)
             {
                 always[i >> 6] |= 1UL << (i & 63);
                 rest[i] = instances[i].Matchers;
                 continue;
             }
-            rest[i] = [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))];
+            var complete = key.Complete && (key.Kind < KeyKind.Prefix || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
+            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : instances[i].Matchers;
             var field = key.Matcher.FieldIndex;
             switch (key.Kind)
             {
@@ -125,18 +166,31 @@ internal sealed class CandidateIndex
                     foreach (var t in key.Texts)
                         Add(Bucket(ignoreCase, field, StringComparer.OrdinalIgnoreCase), t, i);
                     break;
-                default:
+                case KeyKind.Ordinal:
                     foreach (var t in key.Texts)
                         Add(Bucket(ordinal, field, StringComparer.Ordinal), t, i);
+                    break;
+                default:
+                    var suffix = key.Kind is KeyKind.Suffix or KeyKind.SuffixIgnoreCase;
+                    var folded = key.Kind is KeyKind.PrefixIgnoreCase or KeyKind.SuffixIgnoreCase;
+                    var length = affixLength[(field, key.Kind)];
+                    var text = suffix ? key.Texts[0][^length..] : key.Texts[0][..length];
+                    var slot = (field, suffix, folded, length);
+                    if (!affixes.TryGetValue(slot, out var d))
+                        affixes[slot] = d = new Dictionary<string, List<int>>(folded ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+                    Add(d, text, i);
                     break;
             }
         }
 
-        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Distinct().Order();
+        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Concat(affixes.Keys.Select(k => k.Field)).Distinct().Order();
         var lookups = fields.Select(f => new FieldLookup(f,
             ordinal.TryGetValue(f, out var o) ? o.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal) : null,
             ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
-            integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null)).ToArray();
+            integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null,
+            [.. affixes.Where(a => a.Key.Field == f).OrderBy(a => a.Key.Suffix).ThenBy(a => a.Key.IgnoreCase).ThenBy(a => a.Key.Length)
+                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length,
+                    a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))])).ToArray();
         var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
         var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
         return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
@@ -194,6 +248,14 @@ internal sealed class CandidateIndex
                 Mark(candidates, exact);
             if (lookup.IgnoreCase is { } folded && folded.TryGetValue(text, out var loose))
                 Mark(candidates, loose);
+            foreach (var affix in lookup.Affixes)
+            {
+                if (text.Length < affix.Length)
+                    continue;
+                var part = affix.Suffix ? text.AsSpan(text.Length - affix.Length) : text.AsSpan(0, affix.Length);
+                if (affix.Keys.TryGetValue(part, out var hits))
+                    Mark(candidates, hits);
+            }
         }
     }
 

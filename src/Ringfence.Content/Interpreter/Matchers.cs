@@ -19,6 +19,13 @@ internal abstract class Matcher(int fieldIndex, int cost)
 
     public abstract MatchOutcome Match(in InputValue value);
 
+    /// <summary>
+    /// A literal every matching string value must start (or end) with, compared ordinally or ignoring case; a value without
+    /// it is a NoMatch. <c>Complete</c>: having it is also sufficient (the matcher is exactly that test). Null when none.
+    /// Used by the candidate index.
+    /// </summary>
+    public virtual AffixKey? Affix => null;
+
     protected static MatchOutcome Of(bool b) => b ? MatchOutcome.Match : MatchOutcome.NoMatch;
 
     public static Matcher Create(int fieldIndex, Criterion c, InterpreterOptions options) => c.Kind switch
@@ -43,6 +50,9 @@ internal abstract class Matcher(int fieldIndex, int cost)
         return new Regex(pattern, options, timeout);
     }
 }
+
+/// <summary>See <see cref="Matcher.Affix"/>.</summary>
+internal sealed record AffixKey(string Text, bool Suffix, bool IgnoreCase, bool Complete);
 
 internal sealed class ExactStringMatcher(int field, string expected, bool ignoreCase) : Matcher(field, 1)
 {
@@ -93,6 +103,8 @@ internal sealed class StringSetMatcher(int field, IEnumerable<string> values, bo
 // An ASCII-input-only prefilter keeps cost 10 so evaluation order is exactly what it was before such prefilters existed.
 internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefilter) : Matcher(field, prefilter is null || prefilter.AsciiInputOnly ? 10 : 8)
 {
+    public override AffixKey? Affix => prefilter is { Anchored: true, AsciiInputOnly: false } p ? new(p.Literal, false, p.IgnoreCase, false) : null;
+
     public override MatchOutcome Match(in InputValue value)
     {
         if (value.Text is not { } s)
@@ -123,6 +135,8 @@ internal sealed class RegexPrefilter(string literal, bool anchored, StringCompar
 {
     public string Literal { get; } = literal;
     public bool Anchored { get; } = anchored;
+
+    public bool IgnoreCase => comparison == StringComparison.OrdinalIgnoreCase;
 
     /// <summary>True when the filter is only applied to all-ASCII inputs.</summary>
     public bool AsciiInputOnly { get; } = asciiInputOnly;
@@ -245,12 +259,16 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
 
     private sealed class StartsWith(int field, string prefix, StringComparison comparison) : GlobMatcher(field, 2)
     {
+        public override AffixKey? Affix => new(prefix, false, comparison == StringComparison.OrdinalIgnoreCase, true);
+
         public override MatchOutcome Match(in InputValue value) =>
             value.Text is { } s ? Of(s.StartsWith(prefix, comparison)) : MatchOutcome.TypeMismatch;
     }
 
     private sealed class EndsWith(int field, string suffix, StringComparison comparison) : GlobMatcher(field, 2)
     {
+        public override AffixKey? Affix => new(suffix, true, comparison == StringComparison.OrdinalIgnoreCase, true);
+
         public override MatchOutcome Match(in InputValue value) =>
             value.Text is { } s ? Of(s.EndsWith(suffix, comparison)) : MatchOutcome.TypeMismatch;
     }
@@ -297,6 +315,8 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
                 _middles = [.. parts[1..^1].Where(p => p.Length > 0)];
             }
         }
+
+        public override AffixKey? Affix => _prefix.Length > 0 ? new(_prefix, false, _ignoreCase, false) : null;
 
         public override MatchOutcome Match(in InputValue value)
         {
