@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Frozen;
 
 namespace Ringfence.Content;
@@ -8,7 +9,9 @@ namespace Ringfence.Content;
 /// must start or end with (prefix/suffix globs, the leading literal of a general glob, the literal of an anchored regex
 /// prefilter), is filed under the values of ONE such criterion, its "key" (the one whose values are shared by the fewest
 /// other instances); the others are "always" candidates. Prefix/suffix keys are looked up by the value's first/last
-/// characters of each key length (span lookups, no allocation). Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
+/// characters of each key length (span lookups, no allocation). Contains keys (contains globs, unanchored regex
+/// prefilters) of one field and comparison are found together by a vectorised multi-string search
+/// (<see cref="SearchValues{T}"/>); under ignore-case only in ASCII values, a non-ASCII value makes all of them candidates. Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
 /// and the always-candidates are evaluated, with their remaining matchers in the original cheapest-first order.
 /// <para>
 /// Why results and faults are unchanged: the index is used only for events that supply every value the enabled
@@ -47,8 +50,10 @@ internal sealed class CandidateIndex
     public int Words => Always.Length;
 
     internal sealed class FieldLookup(int field, FrozenDictionary<string, int[]>? ordinal, FrozenDictionary<string, int[]>? ignoreCase,
-        FrozenDictionary<long, int[]>? integers, AffixLookup[] affixes)
+        FrozenDictionary<long, int[]>? integers, AffixLookup[] affixes, InfixLookup[] infixes)
     {
+        public InfixLookup[] Infixes { get; } = infixes;
+
         public int Field { get; } = field;
         public FrozenDictionary<string, int[]>? Ordinal { get; } = ordinal;
         public FrozenDictionary<string, int[]>? IgnoreCase { get; } = ignoreCase;
@@ -64,6 +69,17 @@ internal sealed class CandidateIndex
         public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
+    /// <summary>Contains keys of one comparison on one field: every literal occurrence is found by <see cref="SearchValues{T}"/>.</summary>
+    internal sealed class InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+    {
+        public readonly bool IgnoreCase = ignoreCase;
+        public readonly StringComparison Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        public readonly string[] Literals = literals;
+        public readonly int[][] Instances = instances;
+        public readonly int[] All = [.. instances.SelectMany(i => i).Distinct().Order()];
+        public readonly SearchValues<string> Search = SearchValues.Create(literals, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
     private enum KeyKind : byte
     {
         Ordinal,
@@ -73,6 +89,8 @@ internal sealed class CandidateIndex
         PrefixIgnoreCase,
         Suffix,
         SuffixIgnoreCase,
+        Contains,
+        ContainsIgnoreCase,
     }
 
     /// <summary>A key: the values it accepts. Complete: accepting the value means the matcher matches (so it leaves the rest).</summary>
@@ -92,6 +110,8 @@ internal sealed class CandidateIndex
             (true, false) => KeyKind.Suffix,
             _ => KeyKind.SuffixIgnoreCase,
         }, [a.Text], [], a.Complete),
+        _ when m.Infix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) =>
+            new Key(m, a.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [a.Text], [], a.Complete),
         _ => null,
     };
 
@@ -134,6 +154,7 @@ internal sealed class CandidateIndex
         var ignoreCase = new Dictionary<int, Dictionary<string, List<int>>>();
         var integers = new Dictionary<int, Dictionary<long, List<int>>>();
         var affixes = new Dictionary<(int Field, bool Suffix, bool IgnoreCase, int Length), Dictionary<string, List<int>>>();
+        var infixes = new Dictionary<(int Field, bool IgnoreCase), Dictionary<string, List<int>>>();
 
         // Fewest instances sharing the key's most shared value; then fewer values; then complete keys (exact tests);
         // then earlier in evaluation order.
@@ -142,7 +163,7 @@ internal sealed class CandidateIndex
         // Prefix/suffix keys of one field, direction and comparison are all looked up by the value's first/last M characters,
         // M = their shortest length: one lookup per event instead of one per key length. A longer key is filed under its
         // first/last M characters and is no longer complete (its matcher stays in the rest and decides).
-        var affixLength = chosen.OfType<Key>().Where(k => k.Kind >= KeyKind.Prefix)
+        var affixLength = chosen.OfType<Key>().Where(k => k.Kind is >= KeyKind.Prefix and <= KeyKind.SuffixIgnoreCase)
             .GroupBy(k => (k.Matcher.FieldIndex, k.Kind)).ToDictionary(g => g.Key, g => g.Min(k => k.Texts[0].Length));
         for (var i = 0; i < instances.Length; i++)
         {
@@ -153,7 +174,9 @@ internal sealed class CandidateIndex
                 rest[i] = instances[i].Matchers;
                 continue;
             }
-            var complete = key.Complete && (key.Kind < KeyKind.Prefix || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
+            // Ignore-case contains keys are never complete: on a non-ASCII value all of them are candidates unchecked.
+            var complete = key.Complete && key.Kind != KeyKind.ContainsIgnoreCase
+                && (key.Kind is < KeyKind.Prefix or > KeyKind.SuffixIgnoreCase || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
             rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : instances[i].Matchers;
             var field = key.Matcher.FieldIndex;
             switch (key.Kind)
@@ -170,6 +193,12 @@ internal sealed class CandidateIndex
                     foreach (var t in key.Texts)
                         Add(Bucket(ordinal, field, StringComparer.Ordinal), t, i);
                     break;
+                case KeyKind.Contains or KeyKind.ContainsIgnoreCase:
+                    var infix = (field, key.Kind == KeyKind.ContainsIgnoreCase);
+                    if (!infixes.TryGetValue(infix, out var byLiteral))
+                        infixes[infix] = byLiteral = new Dictionary<string, List<int>>(infix.Item2 ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+                    Add(byLiteral, key.Texts[0], i);
+                    break;
                 default:
                     var suffix = key.Kind is KeyKind.Suffix or KeyKind.SuffixIgnoreCase;
                     var folded = key.Kind is KeyKind.PrefixIgnoreCase or KeyKind.SuffixIgnoreCase;
@@ -183,14 +212,16 @@ internal sealed class CandidateIndex
             }
         }
 
-        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Concat(affixes.Keys.Select(k => k.Field)).Distinct().Order();
+        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Concat(affixes.Keys.Select(k => k.Field)).Concat(infixes.Keys.Select(k => k.Field)).Distinct().Order();
         var lookups = fields.Select(f => new FieldLookup(f,
             ordinal.TryGetValue(f, out var o) ? o.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal) : null,
             ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
             integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null,
             [.. affixes.Where(a => a.Key.Field == f).OrderBy(a => a.Key.Suffix).ThenBy(a => a.Key.IgnoreCase).ThenBy(a => a.Key.Length)
                 .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length,
-                    a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))])).ToArray();
+                    a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))],
+            [.. infixes.Where(x => x.Key.Field == f).OrderBy(x => x.Key.IgnoreCase)
+                .Select(x => new InfixLookup(x.Key.IgnoreCase, [.. x.Value.Keys], [.. x.Value.Values.Select(v => v.ToArray())]))])).ToArray();
         var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
         var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
         return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
@@ -256,6 +287,32 @@ internal sealed class CandidateIndex
                 if (affix.Keys.TryGetValue(part, out var hits))
                     Mark(candidates, hits);
             }
+            foreach (var infix in lookup.Infixes)
+                MarkInfixes(infix, text, candidates);
+        }
+    }
+
+    private static void MarkInfixes(InfixLookup infix, string text, Span<ulong> candidates)
+    {
+        var span = text.AsSpan();
+        if (infix.IgnoreCase && !System.Text.Ascii.IsValid(span))
+        {
+            Mark(candidates, infix.All); // outside ASCII the search is not relied on: every such instance is evaluated
+            return;
+        }
+        var offset = 0;
+        while (offset < span.Length)
+        {
+            var at = span[offset..].IndexOfAny(infix.Search);
+            if (at < 0)
+                return;
+            var start = span[(offset + at)..];
+            for (var k = 0; k < infix.Literals.Length; k++)
+            {
+                if (start.StartsWith(infix.Literals[k], infix.Comparison))
+                    Mark(candidates, infix.Instances[k]);
+            }
+            offset += at + 1;
         }
     }
 

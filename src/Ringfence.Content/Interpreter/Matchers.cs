@@ -26,6 +26,9 @@ internal abstract class Matcher(int fieldIndex, int cost)
     /// </summary>
     public virtual AffixKey? Affix => null;
 
+    /// <summary>A literal every matching string value must contain (Suffix unused); a value without it is a NoMatch. Null when none.</summary>
+    public virtual AffixKey? Infix => null;
+
     protected static MatchOutcome Of(bool b) => b ? MatchOutcome.Match : MatchOutcome.NoMatch;
 
     public static Matcher Create(int fieldIndex, Criterion c, InterpreterOptions options) => c.Kind switch
@@ -104,6 +107,9 @@ internal sealed class StringSetMatcher(int field, IEnumerable<string> values, bo
 internal sealed class RegexMatcher(int field, Regex regex, RegexPrefilter? prefilter) : Matcher(field, prefilter is null || prefilter.AsciiInputOnly ? 10 : 8)
 {
     public override AffixKey? Affix => prefilter is { Anchored: true, AsciiInputOnly: false } p ? new(p.Literal, false, p.IgnoreCase, false) : null;
+
+    // An ASCII-input-only filter is also a valid infix under the index's rule for ignore-case infixes (non-ASCII values skip them).
+    public override AffixKey? Infix => prefilter is { Anchored: false } p ? new(p.Literal, false, p.IgnoreCase, false) : null;
 
     public override MatchOutcome Match(in InputValue value)
     {
@@ -275,6 +281,8 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
 
     private sealed class Contains(int field, string part, StringComparison comparison) : GlobMatcher(field, 4)
     {
+        public override AffixKey? Infix => new(part, false, comparison == StringComparison.OrdinalIgnoreCase, true);
+
         public override MatchOutcome Match(in InputValue value) =>
             value.Text is { } s ? Of(s.Contains(part, comparison)) : MatchOutcome.TypeMismatch;
     }
