@@ -18,6 +18,12 @@ public sealed class ChannelEvaluator
     private readonly ulong[] _enabled = [];
     private readonly ulong[] _candidates = [];
 
+    // Per-event memo of shared matchers' outcomes (indexed path): a matcher used by several candidates runs once per
+    // event. Valid for the event whose number is in _memoEvent; regex timeouts are not memoised (they are re-run).
+    private readonly MatchOutcome[] _memo = [];
+    private readonly int[] _memoEvent = [];
+    private int _event;
+
     // The most values any enabled instance needs; events at least this long cannot cause a missing-field fault.
     // Recomputed lazily after faults (which disable instances) and on Reset.
     private int _enabledRequired;
@@ -34,6 +40,8 @@ public sealed class ChannelEvaluator
         {
             _enabled = new ulong[_index.Words];
             _candidates = new ulong[_index.Words];
+            _memo = new MatchOutcome[channel.MatcherCount];
+            _memoEvent = new int[channel.MatcherCount];
             EnableAll();
         }
     }
@@ -72,6 +80,11 @@ public sealed class ChannelEvaluator
         index.Candidates(values, candidates);
         var enabled = _enabled;
         var rest = index.Rest;
+        if (++_event == int.MaxValue)
+        {
+            Array.Clear(_memoEvent);
+            _event = 1;
+        }
         var count = 0;
         for (var w = 0; w < candidates.Length; w++)
         {
@@ -80,7 +93,7 @@ public sealed class ChannelEvaluator
             {
                 var i = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
-                if (Run(i, rest[i], values))
+                if (RunMemoised(i, rest[i], values))
                 {
                     if (count < matches.Length)
                         matches[count] = i;
@@ -119,6 +132,42 @@ public sealed class ChannelEvaluator
         }
         return count;
     }
+
+    /// <summary>As <see cref="Run"/>, reusing outcomes of shared matchers already computed for this event.</summary>
+    private bool RunMemoised(int i, Matcher[] matchers, ReadOnlySpan<InputValue> values)
+    {
+        var memo = _memo;
+        var memoEvent = _memoEvent;
+        var current = _event;
+        foreach (var matcher in matchers)
+        {
+            var id = matcher.Id;
+            MatchOutcome outcome;
+            if (memoEvent[id] == current)
+            {
+                outcome = memo[id];
+            }
+            else
+            {
+                outcome = matcher.Match(in values[matcher.FieldIndex]);
+                if (outcome != MatchOutcome.RegexTimeout)
+                {
+                    memo[id] = outcome;
+                    memoEvent[id] = current;
+                }
+            }
+            if (outcome == MatchOutcome.Match)
+                continue;
+            if (outcome != MatchOutcome.NoMatch)
+                Fault(FaultFor(i, matcher, outcome, values.Length));
+            return false;
+        }
+        return true;
+    }
+
+    private EvaluationFault FaultFor(int i, Matcher matcher, MatchOutcome outcome, int supplied) =>
+        new(Channel.File.Id, _instances[i].Id, i, matcher.FieldIndex, Channel.Type.Fields[matcher.FieldIndex].Name,
+            outcome == MatchOutcome.TypeMismatch ? FaultKind.TypeMismatch : FaultKind.RegexTimeout, supplied);
 
     /// <summary>Runs matchers in order; the first that does not match decides. A type mismatch or regex timeout faults the instance.</summary>
     private bool Run(int i, Matcher[] matchers, ReadOnlySpan<InputValue> values)

@@ -17,6 +17,9 @@ internal abstract class Matcher(int fieldIndex, int cost)
     public int FieldIndex { get; } = fieldIndex;
     public int Cost { get; } = cost;
 
+    /// <summary>Dense id within one compiled channel; instances with the same criterion on the same field share one matcher.</summary>
+    public int Id { get; internal set; }
+
     public abstract MatchOutcome Match(in InputValue value);
 
     /// <summary>
