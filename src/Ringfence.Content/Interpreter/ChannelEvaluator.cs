@@ -143,7 +143,11 @@ public sealed class ChannelEvaluator
         {
             var id = matcher.Id;
             MatchOutcome outcome;
-            if (memoEvent[id] == current)
+            if (!matcher.Shared)
+            {
+                outcome = matcher.Match(in values[matcher.FieldIndex]);
+            }
+            else if (memoEvent[id] == current)
             {
                 outcome = memo[id];
             }

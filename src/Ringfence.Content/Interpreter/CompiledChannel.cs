@@ -83,6 +83,9 @@ public sealed class CompiledChannel
             var ordered = matchers.OrderBy(m => m.Cost).ThenBy(m => m.FieldIndex).ToArray();
             compiled[i] = new CompiledInstance(i, instance, ordered, required);
         }
+        var uses = new int[shared.Count];
+        foreach (var m in compiled.SelectMany(c => c.Matchers))
+            m.Shared = ++uses[m.Id] > 1;
         return new CompiledChannel(file, type, compiled, options.IndexCandidates, shared.Count);
     }
 

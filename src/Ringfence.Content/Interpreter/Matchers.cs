@@ -20,6 +20,9 @@ internal abstract class Matcher(int fieldIndex, int cost)
     /// <summary>Dense id within one compiled channel; instances with the same criterion on the same field share one matcher.</summary>
     public int Id { get; internal set; }
 
+    /// <summary>True when more than one instance uses this matcher (only those are memoised per event).</summary>
+    public bool Shared { get; internal set; }
+
     public abstract MatchOutcome Match(in InputValue value);
 
     /// <summary>
