@@ -7,14 +7,26 @@ namespace Ringfence.Benchmarks.Content;
 /// Interpreter throughput: one event (12 supplied values) evaluated against a channel file of 100 mixed instances
 /// (exact, ignore-case exact, globs, regexes, ranges, sets, multi-criterion rules). Reported per event
 /// (OperationsPerInvoke), so events/s = 1 / mean. Target: ≥ 1,000,000 events/s per core, zero allocations.
+/// Two channels: "original" (the first benchmark's file, whose 10 rule shapes each repeat one rule 10 times) and "varied"
+/// (10 different rules per shape). Two event sets: "mixed" (the original scenario: random realistic events, few matches) and "matching" (every event
+/// built to satisfy a randomly chosen instance, so candidates survive their key and globs/regexes/ranges really run).
+/// The linear baseline is the same channel compiled without the candidate index (the pre-index interpreter), so the
+/// ratio column compares both within one run.
 /// </summary>
 [MemoryDiagnoser]
 public class InterpreterBenchmarks
 {
     private const int EventCount = 1024;
     private ChannelEvaluator _evaluator = null!;
+    private ChannelEvaluator _linear = null!;
     private InputValue[][] _events = null!;
     private int[] _matches = null!;
+
+    [Params("original", "varied")]
+    public string Channel { get; set; } = "original";
+
+    [Params("mixed", "matching")]
+    public string EventSet { get; set; } = "mixed";
 
     public static TemplateType Type { get; } = new("process-start", "Process start",
     [
@@ -24,8 +36,12 @@ public class InterpreterBenchmarks
         TemplateField.String("image_hash"), TemplateField.Path("cwd"), TemplateField.Integer("token_flags"), TemplateField.String("host"),
     ]);
 
-    /// <summary>100 instances, deterministic: most have a cheap discriminating criterion plus optional costlier ones, as real rules do.</summary>
-    public static ChannelFile MixedChannel()
+    /// <summary>
+    /// 100 instances, deterministic: most have a cheap discriminating criterion plus optional costlier ones, as real rules do.
+    /// In the original channel the tool name cycles with the same period as the rule shape, so each shape's 10 instances
+    /// are identical rules; <paramref name="varied"/> gives each of them a different tool (10 distinct rules per shape).
+    /// </summary>
+    public static ChannelFile MixedChannel(bool varied = false)
     {
         var random = new Random(100);
         var instances = new List<TemplateInstance>();
@@ -33,7 +49,7 @@ public class InterpreterBenchmarks
         for (var i = 0; i < 100; i++)
         {
             var c = Enumerable.Repeat(Criterion.Wildcard, Type.FieldCount).ToArray();
-            var tool = tools[i % tools.Length];
+            var tool = tools[varied ? i / 10 : i % tools.Length];
             switch (i % 10)
             {
                 case 0: c[0] = Criterion.Exact($@"C:\Windows\System32\{tool}.exe", ignoreCase: true); break;
@@ -66,12 +82,74 @@ public class InterpreterBenchmarks
         })];
     }
 
+    /// <summary>
+    /// Events that each satisfy one randomly chosen instance of <paramref name="channel"/> (the other fields as in
+    /// <see cref="Events"/>), so every criterion kind is exercised on a hit, not only rejected.
+    /// </summary>
+    public static InputValue[][] MatchingEvents(ChannelFile channel, int count)
+    {
+        var random = new Random(11);
+        var background = Events(count);
+        var events = new InputValue[count][];
+        for (var n = 0; n < count; n++)
+        {
+            var values = background[n];
+            var instance = channel.Instances[random.Next(channel.Instances.Count)];
+            for (var f = 0; f < instance.Criteria.Count; f++)
+            {
+                var c = instance.Criteria[f];
+                values[f] = c.Kind switch
+                {
+                    CriterionKind.Wildcard => values[f],
+                    CriterionKind.Exact when c.Integer is { } i => i,
+                    CriterionKind.Exact => random.Next(2) == 0 ? c.Text! : c.IgnoreCase ? c.Text!.ToUpperInvariant() : c.Text!,
+                    CriterionKind.Glob => c.Text!.Replace("*", random.Next(2) == 0 ? "" : "bob", StringComparison.Ordinal),
+                    CriterionKind.Range => c.Min + random.NextInt64(c.Max - c.Min + 1),
+                    CriterionKind.Set when c.IsIntegerSet => c.Integers[random.Next(c.Integers.Count)],
+                    CriterionKind.Set => c.Texts[random.Next(c.Texts.Count)],
+                    _ => RegexSample(c.Text!),
+                };
+            }
+            events[n] = values;
+        }
+        return events;
+    }
+
+    private static string RegexSample(string pattern)
+    {
+        var tool = pattern.Split(['-', '.', '^'], StringSplitOptions.RemoveEmptyEntries)[0];
+        return pattern switch
+        {
+            _ when pattern.Contains("encodedcommand", StringComparison.Ordinal) => $"{tool} -enc SQBFAFgAKABOAGUAdwAtAE8AYgBqAGUAYwB0",
+            _ when pattern.Contains("explorer", StringComparison.Ordinal) => @"C:\Windows\svchost.exe",
+            _ => $"{tool}-{pattern.Length % 10}{pattern.Length:D3}.corp.example",
+        };
+    }
+
     [GlobalSetup]
     public void Setup()
     {
-        _evaluator = CompiledChannel.Compile(MixedChannel(), Type).CreateEvaluator();
-        _events = Events(EventCount);
+        var channel = MixedChannel(varied: Channel == "varied");
+        var compiled = CompiledChannel.Compile(channel, Type);
+        _evaluator = compiled.CreateEvaluator();
+        _linear = CompiledChannel.Compile(channel, Type, new InterpreterOptions { IndexCandidates = false }).CreateEvaluator();
+        _events = EventSet == "matching" ? MatchingEvents(channel, EventCount) : Events(EventCount);
         _matches = new int[100];
+        // Honesty checks: both paths give the same matches, neither faults, and the matching set really matches.
+        var a = new int[100];
+        var b = new int[100];
+        var matched = 0;
+        foreach (var e in _events)
+        {
+            var n = _evaluator.Evaluate(e, a);
+            if (n != _linear.Evaluate(e, b) || !a.AsSpan(0, n).SequenceEqual(b.AsSpan(0, n)))
+                throw new InvalidOperationException("indexed and linear evaluation disagree");
+            matched += n > 0 ? 1 : 0;
+        }
+        if (_evaluator.DisabledCount + _linear.DisabledCount != 0)
+            throw new InvalidOperationException("benchmark events fault");
+        if (EventSet == "matching" && matched != _events.Length)
+            throw new InvalidOperationException($"only {matched} of {_events.Length} 'matching' events match");
     }
 
     [Benchmark(OperationsPerInvoke = EventCount, Description = "Evaluate one event against 100 mixed instances")]
@@ -80,6 +158,15 @@ public class InterpreterBenchmarks
         var total = 0;
         foreach (var e in _events)
             total += _evaluator.Evaluate(e, _matches);
+        return total;
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = EventCount, Description = "Linear baseline (no candidate index)")]
+    public int EvaluateLinear()
+    {
+        var total = 0;
+        foreach (var e in _events)
+            total += _linear.Evaluate(e, _matches);
         return total;
     }
 }

@@ -6,16 +6,27 @@ namespace Ringfence.Content;
 /// </summary>
 public sealed class CompiledChannel
 {
-    private CompiledChannel(ChannelFile file, TemplateType type, CompiledInstance[] instances)
+    private CompiledChannel(ChannelFile file, TemplateType type, CompiledInstance[] instances, bool indexCandidates, int matcherCount)
     {
+        MatcherCount = matcherCount;
         File = file;
         Type = type;
         Instances = instances;
+        Index = indexCandidates ? CandidateIndex.Build(instances, type) : null;
     }
 
     public ChannelFile File { get; }
     public TemplateType Type { get; }
     internal CompiledInstance[] Instances { get; }
+
+    /// <summary>The candidate index, or null when compiled with <see cref="InterpreterOptions.IndexCandidates"/> off (linear scan only).</summary>
+    internal CandidateIndex? Index { get; }
+
+    /// <summary>Distinct matchers (identical criteria on the same field are compiled once and shared).</summary>
+    internal int MatcherCount { get; }
+
+    /// <summary>True when events are matched through the candidate index (see <see cref="InterpreterOptions.IndexCandidates"/>).</summary>
+    public bool IsIndexed => Index is not null;
 
     public int InstanceCount => Instances.Length;
 
@@ -33,6 +44,7 @@ public sealed class CompiledChannel
         if (file.TemplateTypeId != type.Id)
             throw new ContentCompileException($"channel file {file.Id} is for template type '{file.TemplateTypeId}', not '{type.Id}'");
         var compiled = new CompiledInstance[file.Instances.Count];
+        var shared = new Dictionary<(int Field, Criterion Criterion), Matcher>();
         for (var i = 0; i < compiled.Length; i++)
         {
             var instance = file.Instances[i];
@@ -49,7 +61,13 @@ public sealed class CompiledChannel
                     throw new ContentCompileException($"instance {instance.Id}, {type.DescribeField(f)}: {why}", instance.Id, f);
                 try
                 {
-                    matchers.Add(Matcher.Create(f, c, options));
+                    if (!shared.TryGetValue((f, c), out var matcher))
+                    {
+                        matcher = Matcher.Create(f, c, options);
+                        matcher.Id = shared.Count;
+                        shared[(f, c)] = matcher;
+                    }
+                    matchers.Add(matcher);
                 }
                 catch (ArgumentException ex)
                 {
@@ -65,7 +83,10 @@ public sealed class CompiledChannel
             var ordered = matchers.OrderBy(m => m.Cost).ThenBy(m => m.FieldIndex).ToArray();
             compiled[i] = new CompiledInstance(i, instance, ordered, required);
         }
-        return new CompiledChannel(file, type, compiled);
+        var uses = new int[shared.Count];
+        foreach (var m in compiled.SelectMany(c => c.Matchers))
+            m.Shared = ++uses[m.Id] > 1;
+        return new CompiledChannel(file, type, compiled, options.IndexCandidates, shared.Count);
     }
 
     internal static string OneLine(string s) => s.ReplaceLineEndings(" ");

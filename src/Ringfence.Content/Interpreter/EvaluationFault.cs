@@ -53,6 +53,13 @@ public sealed record InterpreterOptions
     /// <summary>Match timeout for every regex (which also runs on the non-backtracking engine). Range: 1 ms to 10 s.</summary>
     public TimeSpan RegexMatchTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>
+    /// Build a candidate index (hash lookup of each event value against the exact/set criteria) so only instances that can
+    /// match are evaluated. Results and faults are identical either way; false keeps the plain linear scan (the reference
+    /// path, used by tests and the benchmark baseline).
+    /// </summary>
+    public bool IndexCandidates { get; init; } = true;
+
     public InterpreterOptions Validate() =>
         RegexMatchTimeout < TimeSpan.FromMilliseconds(1) || RegexMatchTimeout > TimeSpan.FromSeconds(10)
             ? throw new ArgumentOutOfRangeException(nameof(RegexMatchTimeout), RegexMatchTimeout, "must be between 1 ms and 10 s")

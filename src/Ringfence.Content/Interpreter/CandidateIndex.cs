@@ -1,0 +1,324 @@
+using System.Buffers;
+using System.Collections.Frozen;
+
+namespace Ringfence.Content;
+
+/// <summary>
+/// Which instances an event can possibly match, found by hash lookups instead of evaluating every instance.
+/// Each instance with an exact or set criterion (string, ignore-case string or integer), or a literal its matching values
+/// must start or end with (prefix/suffix globs, the leading literal of a general glob, the literal of an anchored regex
+/// prefilter), is filed under the values of ONE such criterion, its "key" (the one whose values are shared by the fewest
+/// other instances); the others are "always" candidates. Prefix/suffix keys are looked up by the value's first/last
+/// characters of each key length (span lookups, no allocation). Contains keys (contains globs, unanchored regex
+/// prefilters) of one field and comparison are found together by a vectorised multi-string search
+/// (<see cref="SearchValues{T}"/>); under ignore-case only in ASCII values, a non-ASCII value makes all of them candidates. Per event, one lookup per indexed field marks the instances whose key accepts the value; only those
+/// and the always-candidates are evaluated, with their remaining matchers in the original cheapest-first order.
+/// <para>
+/// Why results and faults are unchanged: the index is used only for events that supply every value the enabled
+/// instances read (no missing-field fault possible) with the right type in every field a matcher reads (no type
+/// mismatch possible); the evaluator falls back to the linear scan otherwise. On such an event an instance whose key
+/// rejects the value returns NoMatch in the linear scan without faulting, because every matcher ordered before the key
+/// is a non-regex matcher (the key is chosen among those), and those only fault on a type mismatch.
+/// </para>
+/// </summary>
+internal sealed class CandidateIndex
+{
+    private CandidateIndex(FieldLookup[] lookups, ulong[] always, int[] checkedFields, bool[] integerFields, Matcher[][] rest)
+    {
+        Lookups = lookups;
+        Always = always;
+        CheckedFields = checkedFields;
+        IntegerFields = integerFields;
+        Rest = rest;
+    }
+
+    /// <summary>One per field that is some instance's key, in field order.</summary>
+    public FieldLookup[] Lookups { get; }
+
+    /// <summary>Bit set (one bit per instance) of the instances without a key: evaluated for every event.</summary>
+    public ulong[] Always { get; }
+
+    /// <summary>Every field some matcher reads; an event must carry the right value type in each for the index to be used.</summary>
+    public int[] CheckedFields { get; }
+
+    /// <summary>Per field of the template type: true when it is an integer field.</summary>
+    public bool[] IntegerFields { get; }
+
+    /// <summary>Per instance: its matchers without the key (already known to match for a candidate), in evaluation order.</summary>
+    public Matcher[][] Rest { get; }
+
+    public int Words => Always.Length;
+
+    internal sealed class FieldLookup(int field, FrozenDictionary<string, int[]>? ordinal, FrozenDictionary<string, int[]>? ignoreCase,
+        FrozenDictionary<long, int[]>? integers, AffixLookup[] affixes, InfixLookup[] infixes)
+    {
+        public InfixLookup[] Infixes { get; } = infixes;
+
+        public int Field { get; } = field;
+        public FrozenDictionary<string, int[]>? Ordinal { get; } = ordinal;
+        public FrozenDictionary<string, int[]>? IgnoreCase { get; } = ignoreCase;
+        public FrozenDictionary<long, int[]>? Integers { get; } = integers;
+        public AffixLookup[] Affixes { get; } = affixes;
+    }
+
+    /// <summary>Prefix (or suffix) keys of one length and comparison on one field, looked up by the value's first (last) characters.</summary>
+    internal sealed class AffixLookup(bool suffix, int length, FrozenDictionary<string, int[]> keys)
+    {
+        public readonly bool Suffix = suffix;
+        public readonly int Length = length;
+        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Contains keys of one comparison on one field: every literal occurrence is found by <see cref="SearchValues{T}"/>.</summary>
+    internal sealed class InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+    {
+        public readonly bool IgnoreCase = ignoreCase;
+        public readonly StringComparison Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+        public readonly string[] Literals = literals;
+        public readonly int[][] Instances = instances;
+        public readonly int[] All = [.. instances.SelectMany(i => i).Distinct().Order()];
+        public readonly SearchValues<string> Search = SearchValues.Create(literals, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+    }
+
+    private enum KeyKind : byte
+    {
+        Ordinal,
+        IgnoreCase,
+        Integer,
+        Prefix,
+        PrefixIgnoreCase,
+        Suffix,
+        SuffixIgnoreCase,
+        Contains,
+        ContainsIgnoreCase,
+    }
+
+    /// <summary>A key: the values it accepts. Complete: accepting the value means the matcher matches (so it leaves the rest).</summary>
+    private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers, bool Complete = true);
+
+    private static Key? KeyOf(Matcher m) => m switch
+    {
+        ExactStringMatcher e => new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []),
+        StringSetMatcher s => new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []),
+        ExactIntegerMatcher e => new Key(m, KeyKind.Integer, [], [e.Expected]),
+        IntegerSetMatcher s => new Key(m, KeyKind.Integer, [], [.. s.Values]),
+        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
+        _ when m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) => new Key(m, (a.Suffix, a.IgnoreCase) switch
+        {
+            (false, false) => KeyKind.Prefix,
+            (false, true) => KeyKind.PrefixIgnoreCase,
+            (true, false) => KeyKind.Suffix,
+            _ => KeyKind.SuffixIgnoreCase,
+        }, [a.Text], [], a.Complete),
+        _ when m.Infix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) =>
+            new Key(m, a.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [a.Text], [], a.Complete),
+        _ => null,
+    };
+
+    public static CandidateIndex Build(CompiledInstance[] instances, TemplateType type)
+    {
+        // Candidate keys per instance: hashable matchers up to the first regex (regexes can time out, so nothing that may
+        // fault on a well-typed event may come before the key; the first regex itself may be the key through its anchored
+        // prefilter, which rejects without running the engine).
+        var options = new List<Key>[instances.Length];
+        var shared = new Dictionary<(int Field, KeyKind Kind, string Text, long Integer), int>();
+        for (var i = 0; i < instances.Length; i++)
+        {
+            options[i] = [];
+            foreach (var m in instances[i].Matchers)
+            {
+                if (KeyOf(m) is not { } key)
+                {
+                    if (m is RegexMatcher)
+                        break;
+                    continue;
+                }
+                options[i].Add(key);
+                foreach (var t in key.Texts)
+                    shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
+                foreach (var n in key.Integers)
+                    shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
+                if (m is RegexMatcher)
+                    break;
+            }
+        }
+
+        int Score(Key key) => key.Kind == KeyKind.Integer
+            ? key.Integers.Select(n => shared[(key.Matcher.FieldIndex, key.Kind, "", n)]).DefaultIfEmpty(0).Max()
+            : key.Texts.Select(t => shared[(key.Matcher.FieldIndex, key.Kind, t, 0)]).DefaultIfEmpty(0).Max();
+
+        var words = (instances.Length + 63) / 64;
+        var always = new ulong[words];
+        var rest = new Matcher[instances.Length][];
+        var ordinal = new Dictionary<int, Dictionary<string, List<int>>>();
+        var ignoreCase = new Dictionary<int, Dictionary<string, List<int>>>();
+        var integers = new Dictionary<int, Dictionary<long, List<int>>>();
+        var affixes = new Dictionary<(int Field, bool Suffix, bool IgnoreCase, int Length), Dictionary<string, List<int>>>();
+        var infixes = new Dictionary<(int Field, bool IgnoreCase), Dictionary<string, List<int>>>();
+
+        // Fewest instances sharing the key's most shared value; then fewer values; then complete keys (exact tests);
+        // then earlier in evaluation order.
+        var chosen = options.Select(o => o.OrderBy(Score).ThenBy(k => k.Texts.Length + k.Integers.Length).ThenBy(k => k.Complete ? 0 : 1).FirstOrDefault()).ToArray();
+
+        // Prefix/suffix keys of one field, direction and comparison are all looked up by the value's first/last M characters,
+        // M = their shortest length: one lookup per event instead of one per key length. A longer key is filed under its
+        // first/last M characters and is no longer complete (its matcher stays in the rest and decides).
+        var affixLength = chosen.OfType<Key>().Where(k => k.Kind is >= KeyKind.Prefix and <= KeyKind.SuffixIgnoreCase)
+            .GroupBy(k => (k.Matcher.FieldIndex, k.Kind)).ToDictionary(g => g.Key, g => g.Min(k => k.Texts[0].Length));
+        for (var i = 0; i < instances.Length; i++)
+        {
+            var key = chosen[i];
+            if (key is null)
+            {
+                always[i >> 6] |= 1UL << (i & 63);
+                rest[i] = instances[i].Matchers;
+                continue;
+            }
+            // Ignore-case contains keys are never complete: on a non-ASCII value all of them are candidates unchecked.
+            var complete = key.Complete && key.Kind != KeyKind.ContainsIgnoreCase
+                && (key.Kind is < KeyKind.Prefix or > KeyKind.SuffixIgnoreCase || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
+            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : instances[i].Matchers;
+            var field = key.Matcher.FieldIndex;
+            switch (key.Kind)
+            {
+                case KeyKind.Integer:
+                    foreach (var n in key.Integers)
+                        Add(Bucket(integers, field, null), n, i);
+                    break;
+                case KeyKind.IgnoreCase:
+                    foreach (var t in key.Texts)
+                        Add(Bucket(ignoreCase, field, StringComparer.OrdinalIgnoreCase), t, i);
+                    break;
+                case KeyKind.Ordinal:
+                    foreach (var t in key.Texts)
+                        Add(Bucket(ordinal, field, StringComparer.Ordinal), t, i);
+                    break;
+                case KeyKind.Contains or KeyKind.ContainsIgnoreCase:
+                    var infix = (field, key.Kind == KeyKind.ContainsIgnoreCase);
+                    if (!infixes.TryGetValue(infix, out var byLiteral))
+                        infixes[infix] = byLiteral = new Dictionary<string, List<int>>(infix.Item2 ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+                    Add(byLiteral, key.Texts[0], i);
+                    break;
+                default:
+                    var suffix = key.Kind is KeyKind.Suffix or KeyKind.SuffixIgnoreCase;
+                    var folded = key.Kind is KeyKind.PrefixIgnoreCase or KeyKind.SuffixIgnoreCase;
+                    var length = affixLength[(field, key.Kind)];
+                    var text = suffix ? key.Texts[0][^length..] : key.Texts[0][..length];
+                    var slot = (field, suffix, folded, length);
+                    if (!affixes.TryGetValue(slot, out var d))
+                        affixes[slot] = d = new Dictionary<string, List<int>>(folded ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+                    Add(d, text, i);
+                    break;
+            }
+        }
+
+        var fields = ordinal.Keys.Concat(ignoreCase.Keys).Concat(integers.Keys).Concat(affixes.Keys.Select(k => k.Field)).Concat(infixes.Keys.Select(k => k.Field)).Distinct().Order();
+        var lookups = fields.Select(f => new FieldLookup(f,
+            ordinal.TryGetValue(f, out var o) ? o.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal) : null,
+            ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
+            integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null,
+            [.. affixes.Where(a => a.Key.Field == f).OrderBy(a => a.Key.Suffix).ThenBy(a => a.Key.IgnoreCase).ThenBy(a => a.Key.Length)
+                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length,
+                    a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))],
+            [.. infixes.Where(x => x.Key.Field == f).OrderBy(x => x.Key.IgnoreCase)
+                .Select(x => new InfixLookup(x.Key.IgnoreCase, [.. x.Value.Keys], [.. x.Value.Values.Select(v => v.ToArray())]))])).ToArray();
+        var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
+        var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
+        return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
+    }
+
+    private static Dictionary<TKey, List<int>> Bucket<TKey>(Dictionary<int, Dictionary<TKey, List<int>>> byField, int field, IEqualityComparer<TKey>? comparer)
+        where TKey : notnull
+    {
+        if (!byField.TryGetValue(field, out var d))
+            byField[field] = d = new Dictionary<TKey, List<int>>(comparer);
+        return d;
+    }
+
+    private static void Add<TKey>(Dictionary<TKey, List<int>> d, TKey key, int instance)
+        where TKey : notnull
+    {
+        if (!d.TryGetValue(key, out var list))
+            d[key] = list = [];
+        if (list.Count == 0 || list[^1] != instance) // a set may hold equal values (or case variants under ignore-case)
+            list.Add(instance);
+    }
+
+    /// <summary>True when every field a matcher reads is supplied with the value type of its field (no type mismatch possible).</summary>
+    public bool WellTyped(ReadOnlySpan<InputValue> values)
+    {
+        var integerFields = IntegerFields;
+        foreach (var f in CheckedFields)
+        {
+            if (f >= values.Length)
+                continue; // instances needing it fault (or are disabled) before reading it; the caller checks lengths
+            if (values[f].IsInteger != integerFields[f])
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>Writes the candidate set for a well-typed event into <paramref name="candidates"/> (one bit per instance).</summary>
+    public void Candidates(ReadOnlySpan<InputValue> values, Span<ulong> candidates)
+    {
+        Always.CopyTo(candidates);
+        foreach (var lookup in Lookups)
+        {
+            if (lookup.Field >= values.Length)
+                continue; // never read past the supplied values
+            ref readonly var value = ref values[lookup.Field];
+            if (lookup.Integers is { } integers)
+            {
+                if (value.IsInteger && integers.TryGetValue(value.Integer, out var hits))
+                    Mark(candidates, hits);
+                continue;
+            }
+            if (value.Text is not { } text)
+                continue;
+            if (lookup.Ordinal is { } ordinal && ordinal.TryGetValue(text, out var exact))
+                Mark(candidates, exact);
+            if (lookup.IgnoreCase is { } folded && folded.TryGetValue(text, out var loose))
+                Mark(candidates, loose);
+            foreach (var affix in lookup.Affixes)
+            {
+                if (text.Length < affix.Length)
+                    continue;
+                var part = affix.Suffix ? text.AsSpan(text.Length - affix.Length) : text.AsSpan(0, affix.Length);
+                if (affix.Keys.TryGetValue(part, out var hits))
+                    Mark(candidates, hits);
+            }
+            foreach (var infix in lookup.Infixes)
+                MarkInfixes(infix, text, candidates);
+        }
+    }
+
+    private static void MarkInfixes(InfixLookup infix, string text, Span<ulong> candidates)
+    {
+        var span = text.AsSpan();
+        if (infix.IgnoreCase && !System.Text.Ascii.IsValid(span))
+        {
+            Mark(candidates, infix.All); // outside ASCII the search is not relied on: every such instance is evaluated
+            return;
+        }
+        var offset = 0;
+        while (offset < span.Length)
+        {
+            var at = span[offset..].IndexOfAny(infix.Search);
+            if (at < 0)
+                return;
+            var start = span[(offset + at)..];
+            for (var k = 0; k < infix.Literals.Length; k++)
+            {
+                if (start.StartsWith(infix.Literals[k], infix.Comparison))
+                    Mark(candidates, infix.Instances[k]);
+            }
+            offset += at + 1;
+        }
+    }
+
+    private static void Mark(Span<ulong> bits, int[] instances)
+    {
+        foreach (var i in instances)
+            bits[i >> 6] |= 1UL << (i & 63);
+    }
+}
