@@ -35,6 +35,89 @@ internal static class CanonicalJsonReader
         public int Next;
     }
 
+    /// <summary>
+    /// True only when <paramref name="utf8Json"/> is already its own canonical form, so a signature can be checked over these
+    /// very bytes without re-encoding: no whitespace, no escapes, plain ASCII member names in strictly increasing order (so
+    /// no duplicates), integers in shortest form. Anything else answers false and takes the full encoder; false is always safe.
+    /// </summary>
+    public static bool IsCanonical(ReadOnlySpan<byte> utf8Json)
+    {
+        var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 64 });
+        // Per open object: where its previous member name is (start, length); -1 before the first.
+        Span<(int Start, int Length)> previousName = stackalloc (int, int)[65];
+        var depth = 0;
+        var end = 0;
+        try
+        {
+            while (reader.Read())
+            {
+                var start = (int)reader.TokenStartIndex;
+                // Between two tokens canonical JSON has nothing, or exactly one ',' or ':'.
+                var gap = start - end;
+                if (gap > 1 || (gap == 1 && utf8Json[end] is not ((byte)',' or (byte)':')) || (end == 0 && start != 0))
+                    return false;
+                switch (reader.TokenType)
+                {
+                    case JsonTokenType.StartObject:
+                        previousName[++depth] = (-1, 0);
+                        end = start + 1;
+                        break;
+                    case JsonTokenType.StartArray:
+                        previousName[++depth] = (-2, 0);
+                        end = start + 1;
+                        break;
+                    case JsonTokenType.EndObject:
+                    case JsonTokenType.EndArray:
+                        depth--;
+                        end = start + 1;
+                        break;
+                    case JsonTokenType.PropertyName:
+                    {
+                        var name = reader.ValueSpan;
+                        if (reader.ValueIsEscaped || name.ContainsAnyExceptInRange((byte)0x20, (byte)0x7e))
+                            return false;
+                        var (previousStart, previousLength) = previousName[depth];
+                        if (previousStart >= 0 && utf8Json.Slice(previousStart, previousLength).SequenceCompareTo(name) >= 0)
+                            return false;
+                        previousName[depth] = (start + 1, name.Length);
+                        end = start + name.Length + 2;
+                        break;
+                    }
+                    case JsonTokenType.String:
+                        // Canonical strings escape only '"' and '\'; any escape here takes the slow path.
+                        if (reader.ValueIsEscaped)
+                            return false;
+                        end = start + reader.ValueSpan.Length + 2;
+                        break;
+                    case JsonTokenType.Number:
+                    {
+                        var digits = reader.ValueSpan;
+                        if (!System.Buffers.Text.Utf8Parser.TryParse(digits, out long _, out var consumed) || consumed != digits.Length
+                            || digits.IndexOfAny((byte)'e', (byte)'E') >= 0 || digits.IndexOfAny((byte)'.', (byte)'+') >= 0
+                            || (digits.Length > 1 && digits[0] == '0') || (digits.Length >= 2 && digits[0] == '-' && digits[1] == '0'))
+                            return false;
+                        end = start + digits.Length;
+                        break;
+                    }
+                    case JsonTokenType.True:
+                    case JsonTokenType.Null:
+                        end = start + 4;
+                        break;
+                    case JsonTokenType.False:
+                        end = start + 5;
+                        break;
+                    default:
+                        return false;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        return end == utf8Json.Length && depth == 0;
+    }
+
     public static byte[] Encode(ReadOnlyMemory<byte> utf8Json)
     {
         var tokens = ArrayPool<Token>.Shared.Rent(Math.Max(16, utf8Json.Length / 8));

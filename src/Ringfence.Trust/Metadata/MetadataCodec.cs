@@ -33,7 +33,7 @@ public static class MetadataCodec
             .Select(k => new TufSignature(k.KeyId, Hex.Encode(k.Sign(canonical))))
             .OrderBy(s => s.KeyId, StringComparer.Ordinal)
             .ToList();
-        return new SignedMetadata<T>(signed, signatures, canonical, Serialize(signatures, json));
+        return new SignedMetadata<T>(signed, signatures, canonical, Serialize(signatures, json, canonical));
     }
 
     /// <summary>
@@ -59,7 +59,7 @@ public static class MetadataCodec
             if (!root.Keys.TryGetValue(signature.KeyId, out var key))
                 continue;
             var sig = Hex.TryDecode(signature.Sig);
-            if (sig is not null && key.Verify(metadata.CanonicalSigned, sig))
+            if (sig is not null && key.Verify(metadata.CanonicalSigned.Span, sig))
                 counted.Add(signature.KeyId);
         }
         return counted.Count;
@@ -68,13 +68,21 @@ public static class MetadataCodec
     /// <summary>Relaxed escaping keeps PEM keys and paths readable; the file is ordinary JSON, only the signature is over canonical bytes.</summary>
     internal static readonly JsonSerializerOptions FileJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    private static byte[] Serialize(IReadOnlyList<TufSignature> signatures, JsonObject signed)
+    private static byte[] Serialize(IReadOnlyList<TufSignature> signatures, JsonObject signed, byte[] canonical)
     {
         var signatureArray = new JsonArray();
         foreach (var signature in signatures)
             signatureArray.Add(new JsonObject { ["keyid"] = signature.KeyId, ["sig"] = signature.Sig });
-        var file = new JsonObject { ["signatures"] = signatureArray, ["signed"] = signed };
-        return Encoding.UTF8.GetBytes(file.ToJsonString(FileJson) + "\n");
+        // Canonical JSON is also plain JSON unless a string holds a control character (PEM keys in root.json do): then the
+        // file spells "signed" the ordinary way. Otherwise it embeds the signed bytes as they are, so clients can check the
+        // signature over that slice without re-encoding it.
+        if (canonical.AsSpan().IndexOfAnyInRange((byte)0, (byte)0x1f) >= 0)
+        {
+            var file = new JsonObject { ["signatures"] = signatureArray, ["signed"] = signed };
+            return Encoding.UTF8.GetBytes(file.ToJsonString(FileJson) + "\n");
+        }
+        var head = Encoding.UTF8.GetBytes("{\"signatures\":" + signatureArray.ToJsonString(FileJson) + ",\"signed\":");
+        return [.. head, .. canonical, .. "}\n"u8];
     }
 
     private delegate T SignedReader<out T>(JsonElement signed, Reader reader);
@@ -117,14 +125,15 @@ public static class MetadataCodec
             if (parts.Length is < 2 or > 3 || parts[0] != "1" || parts.Any(p => !int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out _)))
                 throw reader.Fail("$.signed.spec_version", $"unsupported specification version \"{specVersion}\"");
 
-            byte[] canonical;
+            ReadOnlyMemory<byte> canonical;
             try
             {
-                // Canonicalise from the received bytes of "signed" (a slice of the file), not by walking the document.
+                // Canonicalise from the received bytes of "signed" (a slice of the file), not by walking the document; files
+                // written by this codec already hold the canonical form there, and then the slice itself is what was signed.
                 var raw = JsonMarshal.GetRawUtf8Value(signedElement);
-                canonical = bytes.AsSpan().Overlaps(raw, out var offset)
-                    ? CanonicalJson.Encode(bytes.AsMemory(offset, raw.Length))
-                    : CanonicalJson.Encode(signedElement);
+                canonical = !bytes.AsSpan().Overlaps(raw, out var offset) ? CanonicalJson.Encode(signedElement)
+                    : CanonicalJsonReader.IsCanonical(raw) ? bytes.AsMemory(offset, raw.Length)
+                    : CanonicalJson.Encode(bytes.AsMemory(offset, raw.Length));
             }
             catch (FormatException ex)
             {

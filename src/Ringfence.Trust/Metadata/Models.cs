@@ -177,11 +177,12 @@ public sealed record TimestampMetadata(long Version, DateTimeOffset Expires, Met
 public sealed record TufSignature(string KeyId, string Sig);
 
 /// <summary>A metadata file: its parsed signed part, its signatures, the canonical bytes they sign, and the file's raw bytes.</summary>
-public sealed class SignedMetadata<T>(T signed, IReadOnlyList<TufSignature> signatures, byte[] canonicalSigned, byte[] raw)
+public sealed class SignedMetadata<T>(T signed, IReadOnlyList<TufSignature> signatures, ReadOnlyMemory<byte> canonicalSigned, byte[] raw)
     where T : SignedPart
 {
     public T Signed { get; } = signed;
     public IReadOnlyList<TufSignature> Signatures { get; } = signatures;
-    public byte[] CanonicalSigned { get; } = canonicalSigned;
+    /// <summary>The bytes the signatures sign: often a slice of <see cref="Raw"/>, when the file already holds the canonical form.</summary>
+    public ReadOnlyMemory<byte> CanonicalSigned { get; } = canonicalSigned;
     public byte[] Raw { get; } = raw;
 }

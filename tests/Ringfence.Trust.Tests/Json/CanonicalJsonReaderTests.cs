@@ -133,9 +133,9 @@ public sealed class CanonicalJsonReaderTests
 
         foreach (var (raw, signedCanonical) in new[]
                  {
-                     (repo.Repository.Targets.Raw, repo.Repository.Targets.CanonicalSigned),
-                     (repo.Repository.Snapshot.Raw, repo.Repository.Snapshot.CanonicalSigned),
-                     (repo.Repository.Timestamp.Raw, repo.Repository.Timestamp.CanonicalSigned),
+                     (repo.Repository.Targets.Raw, repo.Repository.Targets.CanonicalSigned.ToArray()),
+                     (repo.Repository.Snapshot.Raw, repo.Repository.Snapshot.CanonicalSigned.ToArray()),
+                     (repo.Repository.Timestamp.Raw, repo.Repository.Timestamp.CanonicalSigned.ToArray()),
                      (repo.PinnedRoot, (byte[]?)null),
                  })
         {
@@ -147,4 +147,50 @@ public sealed class CanonicalJsonReaderTests
                 reference.ShouldBe(signedCanonical);
         }
     }
+
+    [Fact]
+    public void IsCanonical_RandomDocuments_TrueExactlyWhenTheBytesAreTheirOwnCanonicalForm()
+    {
+        var random = new Random(20240719);
+        var canonicalSeen = 0;
+        for (var i = 0; i < 3000; i++)
+        {
+            var text = Value(random, 0);
+            var bytes = Encoding.UTF8.GetBytes(text);
+            byte[]? canonical;
+            try
+            {
+                canonical = CanonicalJson.Encode(bytes.AsMemory());
+            }
+            catch (FormatException)
+            {
+                canonical = null;
+            }
+            // Safety: whenever the fast check says yes, encoding would give the very same bytes.
+            if (CanonicalJsonReader.IsCanonical(bytes))
+                canonical.ShouldBe(bytes, text);
+            if (canonical is null || canonical.AsSpan().ContainsAnyExceptInRange((byte)0x20, (byte)0x7e) || canonical.AsSpan().IndexOf((byte)'\\') >= 0)
+                continue;
+            // Completeness for what our repository writes (printable ASCII, no escapes): canonical output is recognised.
+            CanonicalJsonReader.IsCanonical(canonical).ShouldBeTrue(Encoding.UTF8.GetString(canonical));
+            canonicalSeen++;
+        }
+        canonicalSeen.ShouldBeGreaterThan(500);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":1,\"b\":2}", true)]
+    [InlineData("{\"b\":1,\"a\":2}", false)]
+    [InlineData("{\"a\":1,\"a\":2}", false)]
+    [InlineData("{\"a\": 1}", false)]
+    [InlineData(" {\"a\":1}", false)]
+    [InlineData("{\"a\":1} ", false)]
+    [InlineData("{\"a\":01}", false)]
+    [InlineData("{\"a\":-0}", false)]
+    [InlineData("{\"a\":1.0}", false)]
+    [InlineData("{\"a\":\"\\u0041\"}", false)]
+    [InlineData("[1,[true,false,null],{}]", true)]
+    [InlineData("[1,[true,false,null],{}", false)]
+    public void IsCanonical_Examples(string json, bool expected) =>
+        CanonicalJsonReader.IsCanonical(Encoding.UTF8.GetBytes(json)).ShouldBe(expected, json);
 }

@@ -54,7 +54,7 @@ public sealed class MetadataCodecTests
         parsed.Signed.Version.ShouldBe(7);
         parsed.Signed.Expires.ShouldBe(expires);
         parsed.Signed.SnapshotMeta.ShouldBe(signed.Signed.SnapshotMeta with { Hashes = parsed.Signed.SnapshotMeta.Hashes });
-        parsed.CanonicalSigned.ShouldBe(signed.CanonicalSigned);
+        parsed.CanonicalSigned.ToArray().ShouldBe(signed.CanonicalSigned.ToArray());
         Should.NotThrow(() => MetadataCodec.VerifyThreshold(parsed, root, Roles.Timestamp));
     }
 
@@ -81,7 +81,10 @@ public sealed class MetadataCodecTests
         using var key = SigningKey.Generate(KeyAlgorithm.Ed25519);
         var expires = new DateTimeOffset(2030, 1, 1, 0, 0, 0, TimeSpan.Zero);
         var signed = MetadataCodec.Sign(new TimestampMetadata(1, expires, new MetaFileInfo(1)), [key]);
-        var tampered = MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(signed.Raw).Replace("\"version\":1,", "\"version\":9,", StringComparison.Ordinal)), "t");
+        // The signed part's own version is the last "version" in the file (keys are sorted; meta's comes first).
+        var text = Encoding.UTF8.GetString(signed.Raw);
+        var at = text.LastIndexOf("\"version\":1", StringComparison.Ordinal);
+        var tampered = MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(text[..at] + "\"version\":9" + text[(at + "\"version\":1".Length)..]), "t");
         var root = new RootMetadata(1, expires, new Dictionary<string, TufKey> { [key.KeyId] = key.PublicKey },
             Roles.All.ToDictionary(r => r, _ => new RoleKeys([key.KeyId], 1)));
 
