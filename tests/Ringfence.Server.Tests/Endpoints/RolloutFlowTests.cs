@@ -217,6 +217,29 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Telemetry_BatchSpanningSeveralInsertStatements_StoresEveryEventInOrder(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider, o => o with { MaxRequestBodyBytes = 1024 * 1024 });
+        var agent = await h.EnrollAsync();
+        var at = h.Time.GetUtcNow();
+        var hash = new string('c', 64);
+        var events = Enumerable.Range(0, 601).Select(i => i % 100 == 7
+            ? new TelemetryEvent(TelemetryKind.Crash, at.AddSeconds(i), "291", i, hash, "rule-" + i, BootCrash: true, Detail: "d" + i)
+            : new TelemetryEvent(TelemetryKind.Heartbeat, at.AddSeconds(i))).ToArray();
+
+        (await agent.SendTelemetryAsync("big-1", events)).ShouldBe(new TelemetryAck("big-1", 601, false));
+
+        await using var c = await h.Database.OpenAsync();
+        var rows = (await c.QueryAsync<(long Idx, string Kind, long At, long? Version, string? Instance, long BootCrash, string? Detail)>(
+            "SELECT idx, kind, at, content_version, instance_id, boot_crash, detail FROM telemetry_events WHERE idempotency_key = 'big-1' ORDER BY idx")).ToList();
+        rows.Select(r => r.Idx).ShouldBe(Enumerable.Range(0, 601).Select(i => (long)i));
+        rows.Select(r => r.At).ShouldBe(events.Select(e => e.At.ToUnixTimeMilliseconds()));
+        rows.Where(r => r.Kind == "Crash").Select(r => (r.Version, r.Instance, r.BootCrash, r.Detail))
+            .ShouldBe(events.Where(e => e.Kind == TelemetryKind.Crash).Select(e => (e.ContentVersion, e.InstanceId, 1L, e.Detail)));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Publish_OlderOrSameVersion_Conflicts(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
