@@ -278,41 +278,20 @@ public sealed partial class ControlPlane(
                 new { hostId = host.HostId, key, now, count = (long)batch.Events.Count }, tx);
             if (fresh == 0)
                 return false;
-            // Multi-row INSERTs (one statement per chunk, not one per event): the batch's cost is then mostly one transaction.
-            for (var first = 0; first < batch.Events.Count; first += TelemetryRowsPerStatement)
+            var rows = batch.Events.Select((e, i) => new
             {
-                var count = Math.Min(TelemetryRowsPerStatement, batch.Events.Count - first);
-                var parameters = new DynamicParameters(new { hostId = host.HostId, key, now });
-                var sql = new System.Text.StringBuilder(TelemetryInsertHead, TelemetryInsertHead.Length + (count * 120));
-                for (var i = 0; i < count; i++)
-                {
-                    var e = batch.Events[first + i];
-                    var n = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                    sql.Append(i == 0 ? "" : ",").Append("(@hostId, @key, @i").Append(n).Append(", @k").Append(n).Append(", @a").Append(n)
-                        .Append(", @c").Append(n).Append(", @v").Append(n).Append(", @h").Append(n).Append(", @r").Append(n)
-                        .Append(", @b").Append(n).Append(", @d").Append(n).Append(", @now)");
-                    parameters.Add("i" + n, (long)(first + i));
-                    parameters.Add("k" + n, e.Kind.ToString());
-                    parameters.Add("a" + n, e.At.ToUnixTimeMilliseconds());
-                    parameters.Add("c" + n, e.Channel);
-                    parameters.Add("v" + n, e.ContentVersion);
-                    parameters.Add("h" + n, e.ContentHash);
-                    parameters.Add("r" + n, e.InstanceId);
-                    parameters.Add("b" + n, e.BootCrash ? 1L : 0L);
-                    parameters.Add("d" + n, e.Detail);
-                }
-                await c.ExecuteAsync(sql.ToString(), parameters, tx);
-            }
+                hostId = host.HostId, key, idx = (long)i, kind = e.Kind.ToString(), at = e.At.ToUnixTimeMilliseconds(), channel = e.Channel,
+                version = e.ContentVersion, hash = e.ContentHash, instanceId = e.InstanceId, bootCrash = e.BootCrash ? 1L : 0L, detail = e.Detail, now,
+            });
+            await c.ExecuteAsync(
+                """
+                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, received_at)
+                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @now)
+                """, rows, tx);
             return true;
         }, ct);
         return new TelemetryAck(key, inserted ? batch.Events.Count : 0, !inserted);
     }
-
-    /// <summary>Rows per INSERT: 9 parameters each stays far below SQLite's and PostgreSQL's parameter limits.</summary>
-    private const int TelemetryRowsPerStatement = 250;
-
-    private const string TelemetryInsertHead =
-        "INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, received_at) VALUES ";
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Enrolled host {HostId} ({AgentBuild} on {OsBuild})")]
     private partial void LogEnrolled(string hostId, string agentBuild, string osBuild);
