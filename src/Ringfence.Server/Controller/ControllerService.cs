@@ -78,7 +78,7 @@ public sealed partial class ControllerService(
 }
 
 /// <summary>Re-reads the target snapshot on every node, so halts and promotions made elsewhere reach this node's agents.</summary>
-public sealed partial class SnapshotRefresher(TargetSnapshotHolder holder, RingfenceServerOptions options, TimeProvider time, ILogger<SnapshotRefresher> logger) : BackgroundService
+public sealed partial class SnapshotRefresher(TargetSnapshotHolder holder, ControlPlane plane, RingfenceServerOptions options, TimeProvider time, ILogger<SnapshotRefresher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -90,6 +90,7 @@ public sealed partial class SnapshotRefresher(TargetSnapshotHolder holder, Ringf
                 try
                 {
                     await holder.RefreshAsync(stoppingToken);
+                    await plane.FlushLastSeenAsync(stoppingToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

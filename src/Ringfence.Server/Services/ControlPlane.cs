@@ -192,6 +192,30 @@ public sealed partial class ControlPlane(
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Fingerprint, long WrittenAt)> _lastCheckIn = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _pendingLastSeen = new();
+
+    /// <summary>last_seen only feeds "seen in the last hour": a minute's resolution is plenty.</summary>
+    private const long LastSeenResolutionMs = 60_000;
+
+    /// <summary>
+    /// Writes the last_seen times of hosts whose check-ins changed nothing, in one transaction (every node's snapshot
+    /// refresher calls it each period). A crash loses at most one period of these times, never a reported state.
+    /// </summary>
+    public async Task<int> FlushLastSeenAsync(CancellationToken ct)
+    {
+        if (_pendingLastSeen.IsEmpty)
+            return 0;
+        var batch = new List<object>();
+        foreach (var hostId in _pendingLastSeen.Keys)
+        {
+            if (_pendingLastSeen.TryRemove(hostId, out var seen))
+                batch.Add(new { hostId, seen });
+        }
+        if (batch.Count == 0)
+            return 0;
+        await db.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", batch, tx), ct);
+        return batch.Count;
+    }
 
     /// <summary>Records what the host reports (only when it changed, or once a minute for last-seen) and resolves its targets.</summary>
     public async Task<Outcome<CheckInResponse>> CheckInAsync(HostPrincipal host, CheckInRequest request, CancellationToken ct)
@@ -217,7 +241,17 @@ public sealed partial class ControlPlane(
         var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
         var cfg = request.Configuration;
         var fingerprint = $"{cfg.AgentBuild}|{cfg.Os}|{cfg.OsBuild}|{request.Health.ConsecutiveFailedBoots}|{channelsJson}";
-        if (!_lastCheckIn.TryGetValue(host.HostId, out var last) || last.Fingerprint != fingerprint || now - last.WrittenAt > 60_000)
+        var known = _lastCheckIn.TryGetValue(host.HostId, out var last);
+        if (known && last.Fingerprint == fingerprint)
+        {
+            // Nothing changed but the time: last_seen is written in bulk by FlushLastSeenAsync, at most once a minute per host.
+            if (now - last.WrittenAt > LastSeenResolutionMs)
+            {
+                _pendingLastSeen[host.HostId] = now;
+                _lastCheckIn[host.HostId] = (fingerprint, now);
+            }
+        }
+        else
         {
             await db.InTransactionAsync(async (c, tx) =>
             {

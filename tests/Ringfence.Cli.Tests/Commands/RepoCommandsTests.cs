@@ -115,7 +115,10 @@ public sealed class RepoCommandsTests : IDisposable
     {
         InitWithTarget();
         var path = Path.Combine(_dir, "repo", "metadata", "timestamp.json");
-        File.WriteAllText(path, File.ReadAllText(path).Replace("\"version\":2,", "\"version\":\"2\",", StringComparison.Ordinal));
+        // The signed part's own version is the file's last "version" (keys are sorted; meta's comes first).
+        var text = File.ReadAllText(path);
+        var at = text.LastIndexOf("\"version\":2", StringComparison.Ordinal);
+        File.WriteAllText(path, text[..at] + "\"version\":\"2\"" + text[(at + "\"version\":2".Length)..]);
 
         var verify = Run("repo", "verify", "repo");
 

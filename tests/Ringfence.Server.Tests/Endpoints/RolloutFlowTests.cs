@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Headers;
 using Dapper;
@@ -236,6 +237,27 @@ public sealed class RolloutFlowTests
         rows.Select(r => r.At).ShouldBe(events.Select(e => e.At.ToUnixTimeMilliseconds()));
         rows.Where(r => r.Kind == "Crash").Select(r => (r.Version, r.Instance, r.BootCrash, r.Detail))
             .ShouldBe(events.Where(e => e.Kind == TelemetryKind.Crash).Select(e => (e.ContentVersion, e.InstanceId, 1L, e.Detail)));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task CheckIn_UnchangedReport_LastSeenWrittenInBulkNotPerCheckIn(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider);
+        var agent = await h.EnrollAsync();
+        await agent.CheckInAsync();
+        await using var c = await h.Database.OpenAsync();
+        var first = await c.ExecuteScalarAsync<long>("SELECT last_seen FROM hosts WHERE host_id = @id", new { id = agent.HostId });
+
+        h.Time.Advance(TimeSpan.FromMinutes(2));
+        await agent.CheckInAsync();
+        var deferred = await c.ExecuteScalarAsync<long>("SELECT last_seen FROM hosts WHERE host_id = @id", new { id = agent.HostId });
+        var flushed = await h.Server.Services.GetRequiredService<Ringfence.Server.Services.ControlPlane>().FlushLastSeenAsync(CancellationToken.None);
+        var after = await c.ExecuteScalarAsync<long>("SELECT last_seen FROM hosts WHERE host_id = @id", new { id = agent.HostId });
+
+        deferred.ShouldBe(first, "an unchanged report does not write on the check-in path");
+        flushed.ShouldBe(1);
+        after.ShouldBe(h.Time.GetUtcNow().ToUnixTimeMilliseconds());
     }
 
     [Theory]
