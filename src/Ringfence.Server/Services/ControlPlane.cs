@@ -197,6 +197,8 @@ public sealed partial class ControlPlane(
     /// <summary>last_seen only feeds "seen in the last hour": a minute's resolution is plenty.</summary>
     private const long LastSeenResolutionMs = 60_000;
 
+    private const int LastSeenRowsPerTransaction = 500;
+
     /// <summary>
     /// Writes the last_seen times of hosts whose check-ins changed nothing, in one transaction (every node's snapshot
     /// refresher calls it each period). A crash loses at most one period of these times, never a reported state.
@@ -213,7 +215,9 @@ public sealed partial class ControlPlane(
         }
         if (batch.Count == 0)
             return 0;
-        await db.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", batch, tx), ct);
+        // Short transactions, so check-ins that do change something never wait long for the single writer.
+        foreach (var chunk in batch.Chunk(LastSeenRowsPerTransaction))
+            await db.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
         return batch.Count;
     }
 
