@@ -245,8 +245,7 @@ public sealed partial class ControlPlane(
         var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
         var cfg = request.Configuration;
         var fingerprint = $"{cfg.AgentBuild}|{cfg.Os}|{cfg.OsBuild}|{request.Health.ConsecutiveFailedBoots}|{channelsJson}";
-        var known = _lastCheckIn.TryGetValue(host.HostId, out var last);
-        if (known && last.Fingerprint == fingerprint)
+        if (_lastCheckIn.TryGetValue(host.HostId, out var last) && last.Fingerprint == fingerprint)
         {
             // Nothing changed but the time: last_seen is written in bulk by FlushLastSeenAsync, at most once a minute per host.
             if (now - last.WrittenAt > LastSeenResolutionMs)
@@ -262,14 +261,12 @@ public sealed partial class ControlPlane(
                 await c.ExecuteAsync(
                     "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
                     new { agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild, channelsJson, failedBoots = (long)request.Health.ConsecutiveFailedBoots, now, hostId = host.HostId }, tx);
-                if (last.Fingerprint is null || last.Fingerprint != fingerprint)
-                {
-                    await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId = host.HostId }, tx);
-                    foreach (var ch in request.Channels)
-                        await c.ExecuteAsync(
-                            "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
-                            new { hostId = host.HostId, channel = ch.Channel, version = ch.ActiveVersion, hash = ch.ActiveHash }, tx);
-                }
+                // Only reached when the report changed (or this node has not seen the host yet).
+                await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId = host.HostId }, tx);
+                foreach (var ch in request.Channels)
+                    await c.ExecuteAsync(
+                        "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
+                        new { hostId = host.HostId, channel = ch.Channel, version = ch.ActiveVersion, hash = ch.ActiveHash }, tx);
                 return 0;
             }, ct);
             _lastCheckIn[host.HostId] = (fingerprint, now);
