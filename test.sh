@@ -43,6 +43,13 @@ for (const f of fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
   failed += get("failed") + get("error") + get("timeout") + get("aborted");
   // xunit skips show up as total - executed, not always as notExecuted.
   skipped += Math.max(get("notExecuted"), get("total") - get("executed"));
+  // Name each failure with its message, so a CI log alone says what broke.
+  for (const r of text.matchAll(/<UnitTestResult\b[^>]*testName="([^"]*)"[^>]*outcome="Failed"[^>]*>([\s\S]*?)<\/UnitTestResult>/g)) {
+    const msg = (r[2].match(/<Message>([\s\S]*?)<\/Message>/) || [, ""])[1];
+    const where = (r[2].match(/<StackTrace>([\s\S]*?)<\/StackTrace>/) || [, ""])[1].split("\n").find(l => l.includes(".cs:line")) || "";
+    const unescape = s => s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, "\"").replace(/&apos;/g, "\x27").replace(/&amp;/g, "&");
+    console.log("FAILED " + unescape(r[1]) + "\n  " + unescape(msg).trim().split("\n").slice(0, 12).join("\n  ") + (where ? "\n  " + where.trim() : ""));
+  }
 }
 // A crashed test host or a failed run with no failing test still counts as a failure.
 if (files === 0 || (Number(process.argv[2]) !== 0 && failed === 0)) failed++;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Dapper;
 using Ringfence.Protocol;
+using Ringfence.Server.Rollouts;
 using Ringfence.Server.Tests.Fixtures;
 
 namespace Ringfence.Server.Tests.Endpoints;
@@ -72,8 +73,11 @@ public sealed class RolloutFlowTests
     public async Task Rollout_CrashesAttributedToContent_HaltsAndAddsToKnownBad(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
+        // Host ids are random and agents are targeted by the bucket of their id: enroll until the 50% canary holds at
+        // least two, so the test never depends on the draw (12 random hosts leave fewer than two in it 0.3% of the time).
+        var canaryLimit = RolloutPlans.BucketLimit(new RingSpec("canary", 50, 30));
         var agents = new List<TestAgent>();
-        for (var i = 0; i < 12; i++)
+        while (agents.Count < 12 || agents.Count(a => RolloutPlans.Bucket(a.HostId) < canaryLimit) < 2)
             agents.Add(await h.EnrollAsync());
         var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 7)));
         var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey,
