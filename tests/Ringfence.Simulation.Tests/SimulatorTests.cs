@@ -122,6 +122,25 @@ public class SimulatorTests
     }
 
     [Fact]
+    public void HealthyContent_ManyBackgroundCrashes_GateCountsHostHoursPerGroupAndDoesNotHalt()
+    {
+        // A background rate 250 times the usual one gives a small fleet thousands of crashes. Hosts that loaded the
+        // content were online to load it; if their host-hours were taken from the fleet-wide online share, healthy
+        // content would look crash-prone and the sequential test would halt most of these runs.
+        var healthy = TestScenarios.Healthy(20);
+        var noisy = healthy with { Fleet = healthy.Fleet with { BackgroundCrashesPerHostDay = 0.5 } };
+        var halts = 0;
+        for (var seed = 1; seed <= 20; seed++)
+        {
+            var r = TestScenarios.Run(noisy, 0.001, seed).Strategies.Single();
+            r.BackgroundCrashes.ShouldBeGreaterThan(3000);
+            if (r.Halted)
+                halts++;
+        }
+        halts.ShouldBeLessThanOrEqualTo(1);
+    }
+
+    [Fact]
     public void HealthyContent_LargerFleet_PassesEveryGateAndCompletes()
     {
         var r = TestScenarios.Run(TestScenarios.Healthy(30), 0.01, 3).Strategies.Single();

@@ -27,5 +27,5 @@ internal static class Purpose
 {
     public const int Phase = 1, Interval = 2, Offline = 3, LeftOn = 4, Network = 5, WorkStart = 6, OsBuild = 7, AgentBuild = 8,
         Region = 9, FaultHit = 10, FixRace = 11, Background = 12, BackgroundTime = 13, Attribution = 14, Recovery = 15, Segment = 16,
-        OrgSize = 17, OrgSector = 18, OrgRegion = 19, Repair = 20;
+        OrgSize = 17, OrgSector = 18, OrgRegion = 19, Repair = 20, ExposedSample = 21;
 }

@@ -68,8 +68,15 @@ internal sealed class StrategyRun
     private double _exposedHostHours, _controlHostHours;
     private long _exCrashes, _exReverts, _exHbLoss, _ctlCrashes, _ctlReverts, _ctlHbLoss, _attributed;
     private readonly long _receivingHosts;
+
+    // Host-hours are observed per group, as heartbeats would: hosts that just loaded content were online to load it, so
+    // the fleet-wide online share would undercount exposed host-hours and make healthy content look crash-prone.
+    private const int OnlineSampleSize = 16_384;
     private readonly int[] _onlineSample;
-    private double _onlineFraction = 1;
+    private readonly int[] _exposedSample = new int[OnlineSampleSize];
+    private int _exposedSampleCount;
+    private double _controlOnlineShare = 1, _exposedOnlineShare = 1;
+    private long _exposedAtSample;
 
     public StrategyRun(FleetModel fleet, Scenario scenario, StrategySpec spec, FaultPlan faults, ContentModel content,
         IRolloutDriver driver, byte[]? ringOf, IReadOnlyList<string> ringNames, bool legacyAgents, int seed)
@@ -136,7 +143,7 @@ internal sealed class StrategyRun
 
         // A fixed random sample tells what share of receiving hosts is online now (for host-hours).
         var sample = new List<int>();
-        for (var i = 0; i < 4096 && n > 0; i++)
+        for (var i = 0; i < OnlineSampleSize && n > 0; i++)
         {
             var h = (int)(HashRng.Hash(seed, i, Purpose.Segment, 99) % (ulong)n);
             if (_receives[fleet.Config[h]])
@@ -151,8 +158,8 @@ internal sealed class StrategyRun
         Action<SimEvent> visit = Handle;
         for (var m = 0; m < _minutes; m++)
         {
-            if (m % 10 == 0)
-                _onlineFraction = OnlineFraction(m);
+            if (m % 10 == 0 && _driver.Observes)
+                SampleOnlineShares(m);
             AccrueHostHours(1);
             var outcome = _driver.Tick(m, Observe());
             foreach (var ring in outcome.RingsOpened)
@@ -526,6 +533,17 @@ internal sealed class StrategyRun
     private void OnReportExposed(int h)
     {
         _reportedExposed++;
+        // Reservoir sample of the reported-exposed hosts, uniform over all of them, to measure their online share.
+        if (_exposedSampleCount < OnlineSampleSize)
+        {
+            _exposedSample[_exposedSampleCount++] = h;
+        }
+        else
+        {
+            var j = HashRng.Hash(_seed, _reportedExposed, Purpose.ExposedSample, 0) % (ulong)_reportedExposed;
+            if (j < OnlineSampleSize)
+                _exposedSample[j] = h;
+        }
         if (_ringOf is null || _ringOf[h] == _driver.CurrentRing)
             _ringReportedExposed++;
     }
@@ -594,24 +612,35 @@ internal sealed class StrategyRun
         }
     }
 
-    private double OnlineFraction(double minute)
+    private void SampleOnlineShares(double minute)
     {
-        if (_onlineSample.Length == 0)
-            return 1;
-        var online = 0;
-        foreach (var h in _onlineSample)
+        _controlOnlineShare = OnlineShare(_onlineSample, minute, skipExposed: true);
+        _exposedOnlineShare = OnlineShare(_exposedSample.AsSpan(0, _exposedSampleCount), minute, skipExposed: false);
+        _exposedAtSample = _reportedExposed;
+    }
+
+    private double OnlineShare(ReadOnlySpan<int> sample, double minute, bool skipExposed)
+    {
+        int seen = 0, online = 0;
+        foreach (var h in sample)
         {
+            if (skipExposed && (_flags[h] & FExposed) != 0)
+                continue;
+            seen++;
             if (_fleet.IsOnline(h, minute))
                 online++;
         }
-        return (double)online / _onlineSample.Length;
+        return seen == 0 ? 1 : (double)online / seen;
     }
 
     private void AccrueHostHours(double minutes)
     {
         // Exposed hosts are observed whether up or down: a boot-looping host is exactly what heartbeat loss measures.
-        _exposedHostHours += _reportedExposed * _onlineFraction * minutes / 60;
-        _controlHostHours += Math.Max(0, _receivingHosts - _reportedExposed) * _onlineFraction * minutes / 60;
+        // Hosts exposed since the last sample were online when they loaded the content, so they count as online.
+        var exposedOnline = (_exposedAtSample * _exposedOnlineShare) + (_reportedExposed - _exposedAtSample);
+        var controlOnline = Math.Max(0, _receivingHosts - _reportedExposed) * _controlOnlineShare;
+        _exposedHostHours += exposedOnline * minutes / 60;
+        _controlHostHours += controlOnline * minutes / 60;
     }
 
     private RingObservation Observe()
