@@ -93,7 +93,16 @@ await Parallel.ForAsync(0, hosts, new ParallelOptions { MaxDegreeOfParallelism =
         sampleAnswer = answer;
     lines[i] = $"POST\t{Routes.CheckIn}\tBearer {e.Credential}\t{response.Headers.ETag}\t{body}";
 
-    var events = Enumerable.Range(0, batch).Select(_ => new TelemetryEvent(TelemetryKind.Heartbeat, now)).ToList();
+    // An agent's backlog: heartbeats every 6 s naming the content it runs (so about ten minutes of them), one Loaded
+    // event and one crash report that names no content (a crash unrelated to any rollout, so the rollout keeps going).
+    var target = JsonSerializer.Deserialize(answer, ProtocolJsonContext.Default.CheckInResponse)!.Targets.FirstOrDefault();
+    var events = Enumerable.Range(0, batch).Select(j =>
+    {
+        var at = now.AddSeconds(-6 * (batch - 1 - j));
+        return j == batch - 1 ? new TelemetryEvent(TelemetryKind.Crash, at, Detail: "unrelated crash")
+            : j == batch / 2 ? new TelemetryEvent(TelemetryKind.Loaded, at, target?.Channel, target?.Version, target?.Sha256)
+            : new TelemetryEvent(TelemetryKind.Heartbeat, at, target?.Channel, target?.Version, target?.Sha256);
+    }).ToList();
     var telemetry = JsonSerializer.Serialize(new TelemetryBatch(e.HostId, "{KEY}", events), ProtocolJsonContext.Default.TelemetryBatch);
     telemetryLines[i] = $"{Routes.Telemetry}\tBearer {e.Credential}\t{telemetry}";
 });

@@ -44,7 +44,7 @@ public sealed partial class RolloutController(
             {
                 var events = (await c.QueryAsync<EventRow>(
                     """
-                    SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, h.agent_build, h.os_build
+                    SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, e.count, h.agent_build, h.os_build
                     FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
                     WHERE e.aggregated = 0 ORDER BY e.received_at, e.host_id, e.idempotency_key, e.idx LIMIT 2000
                     """, transaction: tx)).AsList();
@@ -65,7 +65,7 @@ public sealed partial class RolloutController(
                             continue;
                         var kind = $"{e.Kind.ToLowerInvariant()}:{(exposed ? "exposed" : "control")}";
                         var key = (r.Id, r.CurrentRing, e.AgentBuild, e.OsBuild, e.At / WindowMs * WindowMs, kind);
-                        counters[key] = counters.GetValueOrDefault(key) + 1;
+                        counters[key] = counters.GetValueOrDefault(key) + e.Count;
                     }
                 }
                 foreach (var ((rollout, ring, build, osBuild, window, kind), count) in counters)
@@ -182,6 +182,8 @@ public sealed partial class RolloutController(
         public long At { get; set; }
         public string? Channel { get; set; }
         public string? ContentHash { get; set; }
+        /// <summary>Events this row stands for (a folded run of heartbeats), else 1.</summary>
+        public long Count { get; set; } = 1;
         public string AgentBuild { get; set; } = "";
         public string OsBuild { get; set; } = "";
     }

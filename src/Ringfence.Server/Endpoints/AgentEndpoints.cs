@@ -17,7 +17,7 @@ public static class AgentEndpoints
         var group = app.MapGroup("/v1/agent").WithTags("Agent").RequireRateLimiting(RateLimits.Agent);
 
         group.MapPost("/enroll", EnrollAsync).Accepts<EnrollRequest>("application/json");
-        group.MapPost("/check-in", CheckInAsync).Accepts<CheckInRequest>("application/json").RequireHost();
+        group.MapPost("/check-in", CheckInAsync).Accepts<CheckInRequest>("application/json").Produces<CheckInResponse>(StatusCodes.Status200OK).RequireHost();
         group.MapPost("/telemetry", TelemetryAsync).Accepts<TelemetryBatch>("application/json").RequireHost();
         return app;
     }
@@ -32,7 +32,7 @@ public static class AgentEndpoints
         return outcome.Problem is { } p ? p : TypedResults.Ok(outcome.Value);
     }
 
-    private static async Task<Results<Ok<CheckInResponse>, StatusCodeHttpResult, ProblemHttpResult>> CheckInAsync(
+    private static async Task<Results<FileContentHttpResult, StatusCodeHttpResult, ProblemHttpResult>> CheckInAsync(
         HttpContext http, ControlPlane plane, RingfenceServerOptions options)
     {
         var (request, problem) = await JsonBody.ReadAsync(http, ProtocolJsonContext.Default.CheckInRequest, options.MaxRequestBodyBytes);
@@ -41,12 +41,13 @@ public static class AgentEndpoints
         var outcome = await plane.CheckInAsync(HostAuth.Current(http), request!, http.RequestAborted);
         if (outcome.Problem is { } p)
             return p;
-        var etag = ControlPlane.ETagOf(outcome.Value!);
-        http.Response.Headers.ETag = etag;
+        var answer = outcome.Value!;
+        http.Response.Headers.ETag = answer.ETag;
         http.Response.Headers.CacheControl = "no-cache";
-        if (http.Request.Headers.IfNoneMatch.ToString() == etag)
+        if (http.Request.Headers.IfNoneMatch.ToString() == answer.ETag)
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
-        return TypedResults.Ok(outcome.Value);
+        // The answer is serialised once per snapshot and shared by every host it applies to.
+        return TypedResults.Bytes(answer.Json, "application/json; charset=utf-8");
     }
 
     private static async Task<Results<Ok<TelemetryAck>, ProblemHttpResult>> TelemetryAsync(

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -23,37 +24,53 @@ public static class JsonBody
         if (feature is { IsReadOnly: false })
             feature.MaxRequestBodySize = limit;
 
-        byte[] bytes;
+        // A pooled buffer: agents send many small bodies, so a fresh array per request would mostly feed the GC.
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(request.ContentLength ?? 4096, 1, limit) + 1);
         try
         {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, http.RequestAborted)) > 0)
+            var length = 0;
+            try
             {
-                if (buffer.Length + read > limit)
-                    return (null, Problems.TooLarge(limit));
-                buffer.Write(chunk, 0, read);
+                int read;
+                while ((read = await request.Body.ReadAsync(buffer.AsMemory(length), http.RequestAborted)) > 0)
+                {
+                    length += read;
+                    if (length > limit)
+                        return (null, Problems.TooLarge(limit));
+                    if (length == buffer.Length)
+                        buffer = Grow(buffer, length);
+                }
             }
-            bytes = buffer.ToArray();
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return (null, Problems.TooLarge(limit));
-        }
+            catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+            {
+                return (null, Problems.TooLarge(limit));
+            }
 
-        if (bytes.Length == 0)
-            return (null, Problems.Malformed("the body is empty"));
-        try
-        {
-            var value = JsonSerializer.Deserialize(bytes, type);
-            return value is null ? (null, Problems.Malformed("$: expected an object, got null")) : (value, null);
+            if (length == 0)
+                return (null, Problems.Malformed("the body is empty"));
+            try
+            {
+                var value = JsonSerializer.Deserialize(buffer.AsSpan(0, length), type);
+                return value is null ? (null, Problems.Malformed("$: expected an object, got null")) : (value, null);
+            }
+            catch (JsonException ex)
+            {
+                var where = $"{ex.Path ?? "$"} (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})";
+                var why = ex.Message.Split(" Path:", 2)[0].Split(". LineNumber", 2)[0];
+                return (null, Problems.Malformed($"{where}: {why}"));
+            }
         }
-        catch (JsonException ex)
+        finally
         {
-            var where = $"{ex.Path ?? "$"} (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})";
-            var why = ex.Message.Split(" Path:", 2)[0].Split(". LineNumber", 2)[0];
-            return (null, Problems.Malformed($"{where}: {why}"));
+            ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private static byte[] Grow(byte[] buffer, int length)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+        buffer.AsSpan(0, length).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return bigger;
     }
 }

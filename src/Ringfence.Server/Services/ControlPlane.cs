@@ -222,7 +222,7 @@ public sealed partial class ControlPlane(
     }
 
     /// <summary>Records what the host reports (only when it changed, or once a minute for last-seen) and resolves its targets.</summary>
-    public async Task<Outcome<CheckInResponse>> CheckInAsync(HostPrincipal host, CheckInRequest request, CancellationToken ct)
+    public async Task<Outcome<CheckInAnswer>> CheckInAsync(HostPrincipal host, CheckInRequest request, CancellationToken ct)
     {
         if (request.HostId != host.HostId)
             return Problems.Forbidden($"$.hostId: '{request.HostId}' is not the host this credential was issued to");
@@ -272,16 +272,7 @@ public sealed partial class ControlPlane(
             _lastCheckIn[host.HostId] = (fingerprint, now);
         }
 
-        var snap = snapshot.Current;
-        var targets = snap.Resolve(host.HostId, RolloutPlans.Bucket(host.HostId), cfg);
-        return new CheckInResponse(targets, snap.KnownBadVersion, snap.RepositoryVersion, options.CheckInIntervalSeconds, snap.KillSwitchEngaged);
-    }
-
-    /// <summary>ETag of a check-in answer: equal answers, equal tags.</summary>
-    public static string ETagOf(CheckInResponse response)
-    {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Default.CheckInResponse);
-        return "\"" + Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 16)) + "\"";
+        return snapshot.Current.Answer(RolloutPlans.Bucket(host.HostId), cfg, options.CheckInIntervalSeconds);
     }
 
     public async Task<Outcome<TelemetryAck>> IngestTelemetryAsync(HostPrincipal host, TelemetryBatch batch, CancellationToken ct)
@@ -313,20 +304,46 @@ public sealed partial class ControlPlane(
                 new { hostId = host.HostId, key, now, count = (long)batch.Events.Count }, tx);
             if (fresh == 0)
                 return false;
-            var rows = batch.Events.Select((e, i) => new
+            var rows = FoldHeartbeats(batch.Events).Select(r => new
             {
-                hostId = host.HostId, key, idx = (long)i, kind = e.Kind.ToString(), at = e.At.ToUnixTimeMilliseconds(), channel = e.Channel,
-                version = e.ContentVersion, hash = e.ContentHash, instanceId = e.InstanceId, bootCrash = e.BootCrash ? 1L : 0L, detail = e.Detail, now,
+                hostId = host.HostId, key, idx = (long)r.Index, kind = r.Event.Kind.ToString(), at = r.Event.At.ToUnixTimeMilliseconds(), channel = r.Event.Channel,
+                version = r.Event.ContentVersion, hash = r.Event.ContentHash, instanceId = r.Event.InstanceId, bootCrash = r.Event.BootCrash ? 1L : 0L,
+                detail = r.Event.Detail, count = (long)r.Count, now,
             });
             await c.ExecuteAsync(
                 """
-                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, received_at)
-                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @now)
+                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, count, received_at)
+                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @count, @now)
                 """, rows, tx);
             return true;
         }, ct);
         return new TelemetryAck(key, inserted ? batch.Events.Count : 0, !inserted);
     }
+
+    /// <summary>
+    /// One stored row per event, except that a run of heartbeats in the same minute about the same content becomes one
+    /// row with its count: heartbeats are nearly all telemetry and are only ever counted per minute, so storing each
+    /// one would make the database, not the network, the limit on ingest.
+    /// </summary>
+    public static List<(int Index, TelemetryEvent Event, int Count)> FoldHeartbeats(IReadOnlyList<TelemetryEvent> events)
+    {
+        var rows = new List<(int Index, TelemetryEvent Event, int Count)>();
+        for (var i = 0; i < events.Count; i++)
+        {
+            var e = events[i];
+            if (rows.Count > 0 && rows[^1] is var (index, last, count) && SameHeartbeatRun(last, e))
+                rows[^1] = (index, last, count + 1);
+            else
+                rows.Add((i, e, 1));
+        }
+        return rows;
+    }
+
+    private static bool SameHeartbeatRun(TelemetryEvent a, TelemetryEvent b) =>
+        a.Kind == TelemetryKind.Heartbeat && b.Kind == TelemetryKind.Heartbeat
+        && a.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs == b.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs
+        && a.Channel == b.Channel && a.ContentVersion == b.ContentVersion && a.ContentHash == b.ContentHash
+        && a.InstanceId == b.InstanceId && a.BootCrash == b.BootCrash && a.Detail == b.Detail;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Enrolled host {HostId} ({AgentBuild} on {OsBuild})")]
     private partial void LogEnrolled(string hostId, string agentBuild, string osBuild);

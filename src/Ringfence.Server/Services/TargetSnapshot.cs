@@ -9,6 +9,16 @@ namespace Ringfence.Server.Services;
 /// <summary>One piece of content a host may be told to run.</summary>
 public sealed record ContentTarget(string Channel, long Version, string Sha256, string TargetName, long Length, HashSet<string> ValidatedBuilds);
 
+/// <summary>A check-in answer with its JSON bytes and ETag (a hash of those bytes: equal answers, equal tags).</summary>
+public sealed record CheckInAnswer(CheckInResponse Response, byte[] Json, string ETag)
+{
+    public static CheckInAnswer Of(CheckInResponse response)
+    {
+        var json = JsonSerializer.SerializeToUtf8Bytes(response, ProtocolJsonContext.Default.CheckInResponse);
+        return new(response, json, "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(json).AsSpan(0, 16)) + "\"");
+    }
+}
+
 /// <summary>A rollout that currently exposes hosts: hosts below BucketLimit (plus each configuration's representative from RepresentativesFromRing on) get it.</summary>
 public sealed record ActiveRollout(string Id, ContentTarget Content, int CurrentRing, int BucketLimit);
 
@@ -31,8 +41,57 @@ public sealed record TargetSnapshot(
         new Dictionary<string, ContentTarget>(), new Dictionary<string, ActiveRollout>(),
         new Dictionary<(string, string), int>(), [], 0, 0, false, 1);
 
+    // Answers depend only on the agent build and on which active rollouts' rings hold the host, so a fleet of any
+    // size shares a handful of them: each is resolved, serialised and hashed once per snapshot.
+    // A `with` copy would share this field, so the cache remembers its owner and a copy starts its own.
+    private AnswerCache? _cache;
+    private const int MaxCachedAnswers = 4096;
+
+    private sealed class AnswerCache(TargetSnapshot owner)
+    {
+        public TargetSnapshot Owner { get; } = owner;
+        public System.Collections.Concurrent.ConcurrentDictionary<(string AgentBuild, ulong InRing, int Interval), CheckInAnswer> Answers { get; } = new();
+    }
+
+    private System.Collections.Concurrent.ConcurrentDictionary<(string AgentBuild, ulong InRing, int Interval), CheckInAnswer> Answers
+    {
+        get
+        {
+            var cache = _cache;
+            if (cache is null || !ReferenceEquals(cache.Owner, this))
+                _cache = cache = new AnswerCache(this);
+            return cache.Answers;
+        }
+    }
+
+    /// <summary>The check-in answer for a host: its targets, serialised once with their ETag.</summary>
+    public CheckInAnswer Answer(int bucket, HostConfiguration configuration, int checkInIntervalSeconds)
+    {
+        ulong inRing = 0;
+        var i = 0;
+        foreach (var active in Active.Values)
+        {
+            if (i == 64)
+                return CheckInAnswer.Of(Response(bucket, configuration, checkInIntervalSeconds));
+            if (InRing(active, bucket, configuration))
+                inRing |= 1UL << i;
+            i++;
+        }
+        var key = (configuration.AgentBuild, inRing, checkInIntervalSeconds);
+        var answers = Answers;
+        if (answers.TryGetValue(key, out var cached))
+            return cached;
+        var answer = CheckInAnswer.Of(Response(bucket, configuration, checkInIntervalSeconds));
+        if (answers.Count < MaxCachedAnswers)
+            answers.TryAdd(key, answer);
+        return answer;
+    }
+
+    private CheckInResponse Response(int bucket, HostConfiguration configuration, int checkInIntervalSeconds) =>
+        new(Resolve(bucket, configuration), KnownBadVersion, RepositoryVersion, checkInIntervalSeconds, KillSwitchEngaged);
+
     /// <summary>Target resolution: for each channel, the rollout's content if this host is in its exposed rings, else the baseline.</summary>
-    public IReadOnlyList<ChannelTarget> Resolve(string hostId, int bucket, HostConfiguration configuration)
+    public IReadOnlyList<ChannelTarget> Resolve(int bucket, HostConfiguration configuration)
     {
         var targets = new List<ChannelTarget>();
         foreach (var channel in Baselines.Keys.Union(Active.Keys).Order(StringComparer.Ordinal))
@@ -50,7 +109,6 @@ public sealed record TargetSnapshot(
             if (chosen is not null)
                 targets.Add(new ChannelTarget(channel, chosen.Version, chosen.Sha256, chosen.TargetName, chosen.Length, rolloutId));
         }
-        _ = hostId;
         return targets;
     }
 

@@ -145,6 +145,6 @@ public sealed class AgentAgainstServerTests : IAsyncLifetime
     private async Task<long> CountTelemetryAsync(string hostId)
     {
         await using var connection = await _server.Services.GetRequiredService<Database>().OpenAsync(CancellationToken.None);
-        return await connection.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM telemetry_events WHERE host_id = @hostId", new { hostId });
+        return await connection.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(count), 0) FROM telemetry_events WHERE host_id = @hostId", new { hostId });
     }
 }

@@ -222,7 +222,7 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
-    public async Task Telemetry_BatchSpanningSeveralInsertStatements_StoresEveryEventInOrder(string provider)
+    public async Task Telemetry_LargeBatch_StoresEveryCrashInOrderAndCountsEveryHeartbeatPerMinute(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider, o => o with { MaxRequestBodyBytes = 1024 * 1024 });
         var agent = await h.EnrollAsync();
@@ -235,12 +235,16 @@ public sealed class RolloutFlowTests
         (await agent.SendTelemetryAsync("big-1", events)).ShouldBe(new TelemetryAck("big-1", 601, false));
 
         await using var c = await h.Database.OpenAsync();
-        var rows = (await c.QueryAsync<(long Idx, string Kind, long At, long? Version, string? Instance, long BootCrash, string? Detail)>(
-            "SELECT idx, kind, at, content_version, instance_id, boot_crash, detail FROM telemetry_events WHERE idempotency_key = 'big-1' ORDER BY idx")).ToList();
-        rows.Select(r => r.Idx).ShouldBe(Enumerable.Range(0, 601).Select(i => (long)i));
-        rows.Select(r => r.At).ShouldBe(events.Select(e => e.At.ToUnixTimeMilliseconds()));
-        rows.Where(r => r.Kind == "Crash").Select(r => (r.Version, r.Instance, r.BootCrash, r.Detail))
-            .ShouldBe(events.Where(e => e.Kind == TelemetryKind.Crash).Select(e => (e.ContentVersion, e.InstanceId, 1L, e.Detail)));
+        var rows = (await c.QueryAsync<(long Idx, string Kind, long At, long? Version, string? Instance, long BootCrash, string? Detail, long Count)>(
+            "SELECT idx, kind, at, content_version, instance_id, boot_crash, detail, count FROM telemetry_events WHERE idempotency_key = 'big-1' ORDER BY idx")).ToList();
+        rows.Sum(r => r.Count).ShouldBe(601);
+        rows.Where(r => r.Kind == "Crash").Select(r => (r.Idx, r.At, r.Version, r.Instance, r.BootCrash, r.Detail, r.Count))
+            .ShouldBe(events.Select((e, i) => (e, i)).Where(x => x.e.Kind == TelemetryKind.Crash)
+                .Select(x => ((long)x.i, x.e.At.ToUnixTimeMilliseconds(), x.e.ContentVersion, x.e.InstanceId, 1L, x.e.Detail, 1L)));
+        // Heartbeats fold per minute and never across a crash: each minute's heartbeats are all counted, in far fewer rows.
+        var perMinute = events.Where(e => e.Kind == TelemetryKind.Heartbeat).GroupBy(e => e.At.ToUnixTimeMilliseconds() / 60_000).ToDictionary(g => g.Key, g => (long)g.Count());
+        rows.Where(r => r.Kind == "Heartbeat").GroupBy(r => r.At / 60_000).ToDictionary(g => g.Key, g => g.Sum(r => r.Count)).ShouldBe(perMinute);
+        rows.Count(r => r.Kind == "Heartbeat").ShouldBeLessThanOrEqualTo(perMinute.Count + 6);
     }
 
     [Theory]

@@ -90,7 +90,7 @@ public sealed class CrashRestartTests
         decisions.Select(d => d.Id).Distinct().Count().ShouldBe(decisions.Count);
         await using (var c = await db.OpenAsync())
         {
-            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM telemetry_events")).ShouldBe(acknowledgedEvents);
+            (await c.ExecuteScalarAsync<long>("SELECT SUM(count) FROM telemetry_events")).ShouldBe(acknowledgedEvents);
             (await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(count), 0) FROM telemetry_counters WHERE rollout_id = @rolloutId", new { rolloutId })).ShouldBe(acknowledgedEvents);
         }
         acknowledgedEvents.ShouldBe(60);
