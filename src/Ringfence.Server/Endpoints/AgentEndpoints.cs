@@ -14,7 +14,7 @@ public static class AgentEndpoints
 {
     public static IEndpointRouteBuilder MapAgentApi(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/agent").WithTags("Agent").RequireRateLimiting(RateLimits.Agent);
+        var group = app.MapGroup("/v1/agent").WithTags("Agent").RequireAgentRateLimit();
 
         group.MapPost("/enroll", EnrollAsync).Accepts<EnrollRequest>("application/json");
         group.MapPost("/check-in", CheckInAsync).Accepts<CheckInRequest>("application/json").Produces<CheckInResponse>(StatusCodes.Status200OK).RequireHost();
@@ -66,7 +66,7 @@ public static class AgentEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapServerTufRepository(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Routes.Tuf).WithTags("TUF").RequireRateLimiting(RateLimits.Agent);
+        var group = app.MapGroup(Routes.Tuf).WithTags("TUF").RequireAgentRateLimit();
         group.MapGet("/metadata/{file}", (string file, HttpContext http, ServerTufRepository tuf) => ServeAsync("metadata/" + file, "application/json", http, tuf));
         group.MapGet("/targets/{**path}", (string path, HttpContext http, ServerTufRepository tuf) => ServeAsync("targets/" + path, "application/octet-stream", http, tuf));
         return app;

@@ -60,7 +60,7 @@ public static class RingfenceServer
         if (options.RunController)
             services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
         services.AddHostedService<SnapshotRefresher>();
-        services.AddRingfenceRateLimits(options);
+        services.AddRingfenceRateLimits(options, time);
         services.AddProblemDetails();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, ProtocolJsonContext.Default));
         services.AddOpenApi("v1");
