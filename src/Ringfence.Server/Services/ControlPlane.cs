@@ -191,7 +191,25 @@ public sealed partial class ControlPlane(
         return new EnrollResponse(hostId, credential, trustedRoot, options.CheckInIntervalSeconds);
     }
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Fingerprint, long WrittenAt)> _lastCheckIn = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (Reported State, long WrittenAt)> _lastCheckIn = new();
+
+    /// <summary>What a host last reported that is stored: compared field by field, so an unchanged check-in builds nothing.</summary>
+    private sealed record Reported(HostConfiguration Configuration, int FailedBoots, ChannelState[] Channels)
+    {
+        public static Reported Of(CheckInRequest r) => new(r.Configuration, r.Health.ConsecutiveFailedBoots, [.. r.Channels]);
+
+        public bool Matches(CheckInRequest r)
+        {
+            if (Configuration != r.Configuration || FailedBoots != r.Health.ConsecutiveFailedBoots || Channels.Length != r.Channels.Count)
+                return false;
+            for (var i = 0; i < Channels.Length; i++)
+            {
+                if (Channels[i] != r.Channels[i])
+                    return false;
+            }
+            return true;
+        }
+    }
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _pendingLastSeen = new();
 
     /// <summary>last_seen only feeds "seen in the last hour": a minute's resolution is plenty.</summary>
@@ -242,20 +260,19 @@ public sealed partial class ControlPlane(
             return Problems.Invalid("$.health: required, counts must not be negative");
 
         var now = Now;
-        var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
         var cfg = request.Configuration;
-        var fingerprint = $"{cfg.AgentBuild}|{cfg.Os}|{cfg.OsBuild}|{request.Health.ConsecutiveFailedBoots}|{channelsJson}";
-        if (_lastCheckIn.TryGetValue(host.HostId, out var last) && last.Fingerprint == fingerprint)
+        if (_lastCheckIn.TryGetValue(host.HostId, out var last) && last.State.Matches(request))
         {
             // Nothing changed but the time: last_seen is written in bulk by FlushLastSeenAsync, at most once a minute per host.
             if (now - last.WrittenAt > LastSeenResolutionMs)
             {
                 _pendingLastSeen[host.HostId] = now;
-                _lastCheckIn[host.HostId] = (fingerprint, now);
+                _lastCheckIn[host.HostId] = (last.State, now);
             }
         }
         else
         {
+            var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
             await db.InTransactionAsync(async (c, tx) =>
             {
                 await c.ExecuteAsync(
@@ -269,7 +286,7 @@ public sealed partial class ControlPlane(
                         new { hostId = host.HostId, channel = ch.Channel, version = ch.ActiveVersion, hash = ch.ActiveHash }, tx);
                 return 0;
             }, ct);
-            _lastCheckIn[host.HostId] = (fingerprint, now);
+            _lastCheckIn[host.HostId] = (Reported.Of(request), now);
         }
 
         return snapshot.Current.Answer(RolloutPlans.Bucket(host.HostId), cfg, options.CheckInIntervalSeconds);

@@ -270,6 +270,32 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task CheckIn_AnyReportedFieldChanged_WrittenOnTheCheckInPath(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider);
+        var agent = await h.EnrollAsync();
+        var hash = new string('d', 64);
+        async Task<(string Build, long FailedBoots, string Channels, long Rows)> StoredAsync(CheckInRequest request)
+        {
+            using (var response = await h.Http.SendAsync(agent.Request(Routes.CheckIn, request)))
+                response.IsSuccessStatusCode.ShouldBeTrue();
+            await using var c = await h.Database.OpenAsync();
+            var row = await c.QuerySingleAsync<(string, long, string)>("SELECT agent_build, failed_boots, channels_json FROM hosts WHERE host_id = @id", new { id = agent.HostId });
+            var rows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM host_channels WHERE host_id = @id AND active_hash = @hash", new { id = agent.HostId, hash });
+            return (row.Item1, row.Item2, row.Item3, rows);
+        }
+
+        var baseline = new CheckInRequest(agent.HostId, agent.Configuration, [new ChannelState("291", 1, hash, null)], new HostHealth(0, 0));
+        (await StoredAsync(baseline)).Rows.ShouldBe(1);
+        (await StoredAsync(baseline with { Health = new HostHealth(2, 1) })).FailedBoots.ShouldBe(2);
+        (await StoredAsync(baseline with { Configuration = agent.Configuration with { AgentBuild = "7.16.1" } })).Build.ShouldBe("7.16.1");
+        var moved = await StoredAsync(baseline with { Channels = [new ChannelState("291", 1, hash, 0)] });
+        moved.Channels.ShouldContain("\"lastKnownGoodVersion\":0");
+        (await StoredAsync(baseline with { Channels = [] })).Rows.ShouldBe(0);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Publish_OlderOrSameVersion_Conflicts(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
