@@ -150,18 +150,20 @@ internal static class RolloutView
             sb.Append("<p class=\"muted\">No gate evaluation recorded yet: the controller records one with its evidence when a ring passes or fails.</p></section>");
             return sb.ToString();
         }
-        sb.Append("<p class=\"muted\">The gate halts when attributed events (crash breadcrumbs, reverts, quarantines naming this content) reach their threshold, or when crashes among exposed hosts exceed the limit derived from the control hosts' crash rate.</p><div class=\"grid2\">");
+        sb.Append("<p class=\"muted\">The gate halts when attributed events (crash breadcrumbs, reverts, quarantines naming this content) reach their threshold, or when the sequential test on crash counts (exposed against control hosts, the same SPRT as the simulator's gate) reaches its halt threshold. The limit shown is the exposed crash count at which it would, given the control crashes so far.</p><div class=\"grid2\">");
         foreach (var d in evaluated)
         {
             var ringName = d.Ring >= 0 && d.Ring < r.Rings.Count ? r.Rings[d.Ring].Name : $"ring {d.Ring}";
             var crashes = Number(d.Evidence, "exposedCrashes") ?? 0;
-            var limit = Number(d.Evidence, "crashLimit") ?? 0;
+            var limitValue = Number(d.Evidence, "crashLimit");
+            var limit = limitValue ?? 0;
+            var limitText = limitValue is { } l ? l.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture) : "none (no control hosts)";
             var expected = Number(d.Evidence, "expectedExposedCrashes") ?? 0;
             var attributed = Number(d.Evidence, "attributedEvents") ?? 0;
             var verdict = Text(d.Evidence, "verdict") ?? d.Kind;
             var chart = new BarChart(
                 $"Gate statistic, {ringName}",
-                $"Ring {ringName}: {crashes:0} crashes among exposed hosts against a limit of {limit:0.##} (expected {expected:0.##} from the control rate); {attributed:0} attributed events against a threshold of {attributedHalt}. Verdict: {verdict}.",
+                $"Ring {ringName}: {crashes:0} crashes among exposed hosts against a limit of {limitText} (expected {expected:0.##} from the control rate); {attributed:0} attributed events against a threshold of {attributedHalt}. Verdict: {verdict}.",
                 ["observed", "halt threshold"],
                 [
                     new Bar("Exposed crashes", [crashes, limit]),
@@ -170,7 +172,7 @@ internal static class RolloutView
                 "count")
             { Size = new ChartSize(Width: 560, Height: 180, MarginLeft: 130, MarginTop: 30, MarginBottom: 44) };
             sb.Append("<figure class=\"chart\" style=\"margin:0\">").Append(SvgRenderer.Render(chart))
-              .Append($"<figcaption>{E(ringName)}: verdict {GateBadge(verdict)} · exposed crashes {crashes:0} vs limit {limit:0.##} (expected {expected:0.##}) · attributed {attributed:0} vs threshold {attributedHalt} · {Time(d.At)}</figcaption></figure>");
+              .Append($"<figcaption>{E(ringName)}: verdict {GateBadge(verdict)} · exposed crashes {crashes:0} vs limit {E(limitText)} (expected {expected:0.##}) · attributed {attributed:0} vs threshold {attributedHalt} · {Time(d.At)}</figcaption></figure>");
         }
         return sb.Append("</div></section>").ToString();
     }

@@ -1,4 +1,5 @@
 using Ringfence.Protocol;
+using Ringfence.Rollouts.Health;
 
 namespace Ringfence.Server.Rollouts;
 
@@ -30,8 +31,11 @@ public sealed record GateOptions
     /// <summary>Least share of a ring's target hosts that must run the content before its bake can pass.</summary>
     public double MinExposedShare { get; init; } = 0.5;
 
-    /// <summary>Excess crashes over the control rate, in standard deviations of a Poisson count, that halt.</summary>
-    public double CrashSigma { get; init; } = 3;
+    /// <summary>
+    /// The crash test: the same sequential probability ratio test the simulator's gate uses (Ringfence.Rollouts), with
+    /// its false-halt bound and the crash-rate ratio it is tuned to detect.
+    /// </summary>
+    public HealthGateOptions Statistics { get; init; } = HealthGateOptions.Default;
 }
 
 /// <summary>A decision with its evidence. The id is deterministic, so storing it twice is impossible.</summary>
@@ -46,9 +50,13 @@ public sealed record GateEvidence(
     long ControlCrashes,
     long AttributedEvents,
     double ExpectedExposedCrashes,
-    double CrashLimit,
+    /// <summary>Exposed crashes at which the sequential test would halt, given the control crashes seen so far.</summary>
+    double? CrashLimit,
     double BakedMinutes,
-    int BakeMinutes);
+    int BakeMinutes,
+    /// <summary>Log-likelihood ratio of the crash counts (exposed vs control hosts), and the value at which it halts.</summary>
+    double CrashLogLikelihoodRatio = 0,
+    double HaltThreshold = 0);
 
 public sealed record ReconcileResult(RolloutState State, IReadOnlyList<ReconcileDecision> Decisions);
 
@@ -66,11 +74,15 @@ public static class RolloutReconciler
         var ring = state.Rings[state.CurrentRing];
         var baked = state.RingEnteredAt is { } entered ? (now - entered).TotalMinutes : 0;
         var controlRate = obs.ControlHosts > 0 ? (double)obs.ControlCrashes / obs.ControlHosts : 0;
-        // A floor on the rate keeps a clean control group from making one exposed crash look infinite.
-        var expected = obs.ExposedHosts * Math.Max(controlRate, 0.001);
-        var limit = expected + options.CrashSigma * Math.Sqrt(Math.Max(expected, 1)) + 1;
+        var expected = obs.ExposedHosts * controlRate;
+        // Exposed and control hosts are observed over the same window, so host counts stand in for host-hours: the
+        // conditional-binomial test depends only on their ratio.
+        var stats = options.Statistics;
+        var halt = HealthGate.HaltThreshold(stats);
+        var llr = HealthGate.LogLikelihoodRatio(obs.ExposedCrashes, obs.ControlCrashes, obs.ExposedHosts, obs.ControlHosts, stats.CrashRateRatio);
+        var limit = CrashLimitOf(obs, stats.CrashRateRatio, halt);
         string verdict;
-        if (obs.AttributedEvents >= options.AttributedHalt || obs.ExposedCrashes > limit)
+        if (obs.AttributedEvents >= options.AttributedHalt || llr >= halt)
             verdict = "failed";
         else if (baked < ring.BakeMinutes)
             verdict = "running";
@@ -79,7 +91,17 @@ public static class RolloutReconciler
         else
             verdict = "passed";
         return new GateEvidence(verdict, obs.TargetHosts, obs.ExposedHosts, obs.ControlHosts, obs.ExposedCrashes, obs.ControlCrashes,
-            obs.AttributedEvents, Math.Round(expected, 3), Math.Round(limit, 3), Math.Round(baked, 2), ring.BakeMinutes);
+            obs.AttributedEvents, Math.Round(expected, 3), limit, Math.Round(baked, 2), ring.BakeMinutes, Math.Round(llr, 3), Math.Round(halt, 3));
+    }
+
+    /// <summary>The least exposed crash count whose log-likelihood ratio reaches <paramref name="halt"/> (none without both groups).</summary>
+    private static double? CrashLimitOf(RingObservation obs, double ratio, double halt)
+    {
+        if (obs.ExposedHosts <= 0 || obs.ControlHosts <= 0)
+            return null;
+        var p0 = (double)obs.ExposedHosts / (obs.ExposedHosts + obs.ControlHosts);
+        var p1 = ratio * obs.ExposedHosts / ((ratio * obs.ExposedHosts) + obs.ControlHosts);
+        return Math.Ceiling((halt - (obs.ControlCrashes * Math.Log((1 - p1) / (1 - p0)))) / Math.Log(p1 / p0));
     }
 
     public static ReconcileResult Reconcile(RolloutState state, RingObservation obs, DateTimeOffset now, bool killSwitchEngaged, GateOptions options)
@@ -95,7 +117,7 @@ public static class RolloutReconciler
         {
             var why = obs.AttributedEvents >= options.AttributedHalt
                 ? $"{obs.AttributedEvents} crash breadcrumbs/reverts name this content in the {state.Rings[ring].Name} ring"
-                : $"{obs.ExposedCrashes} crashes among {obs.ExposedHosts} exposed hosts exceed the limit {evidence.CrashLimit} from the control rate";
+                : $"{obs.ExposedCrashes} crashes among {obs.ExposedHosts} exposed hosts against {obs.ControlCrashes} among {obs.ControlHosts} control hosts: log-likelihood ratio {evidence.CrashLogLikelihoodRatio} >= {evidence.HaltThreshold}";
             return new ReconcileResult(state with { Status = RolloutStatus.Halted },
                 [new ReconcileDecision(DecisionId(state.Id, "halt", ring), "halt", ring, "health gate failed: " + why, evidence)]);
         }

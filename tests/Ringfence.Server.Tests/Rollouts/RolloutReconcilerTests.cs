@@ -42,6 +42,44 @@ public sealed class RolloutReconcilerTests
     }
 
     [Fact]
+    public void Reconcile_ExposedCrashRateFarAboveControl_HaltsBySequentialTestWithEvidence()
+    {
+        // 1,000 exposed and 9,000 control hosts; 30 vs 27 crashes is ten times the control rate.
+        var obs = new RingObservation(1000, 1000, 9000, 30, 27, 0);
+        var result = RolloutReconciler.Reconcile(State(1, T0), obs, T0.AddMinutes(5), false, new GateOptions());
+        result.State.Status.ShouldBe(RolloutStatus.Halted);
+        var d = result.Decisions.ShouldHaveSingleItem();
+        d.Reason.ShouldContain("log-likelihood ratio");
+        d.Evidence.CrashLogLikelihoodRatio.ShouldBe(
+            Math.Round(Ringfence.Rollouts.Health.HealthGate.LogLikelihoodRatio(30, 27, 1000, 9000, Ringfence.Rollouts.Health.HealthGateOptions.Default.CrashRateRatio), 3));
+        d.Evidence.CrashLogLikelihoodRatio.ShouldBeGreaterThanOrEqualTo(d.Evidence.HaltThreshold);
+        d.Evidence.ExposedCrashes.ShouldBeGreaterThanOrEqualTo((long)d.Evidence.CrashLimit!.Value);
+    }
+
+    [Fact]
+    public void Reconcile_ExposedCrashRateAtControlRate_PassesAndTheLimitIsAboveTheCount()
+    {
+        var obs = new RingObservation(1000, 1000, 9000, 3, 27, 0);
+        var evidence = RolloutReconciler.Gate(State(1, T0), obs, T0.AddMinutes(61), new GateOptions());
+        evidence.Verdict.ShouldBe("passed");
+        evidence.CrashLogLikelihoodRatio.ShouldBeLessThan(0);
+        evidence.CrashLimit!.Value.ShouldBeGreaterThan(3);
+        evidence.ExpectedExposedCrashes.ShouldBe(3);
+        // One crash below the limit does not halt; at the limit it does.
+        var limit = (long)evidence.CrashLimit.Value;
+        RolloutReconciler.Gate(State(1, T0), obs with { ExposedCrashes = limit - 1 }, T0.AddMinutes(61), new GateOptions()).Verdict.ShouldBe("passed");
+        RolloutReconciler.Gate(State(1, T0), obs with { ExposedCrashes = limit }, T0.AddMinutes(61), new GateOptions()).Verdict.ShouldBe("failed");
+    }
+
+    [Fact]
+    public void Gate_NoControlHosts_NoSequentialHaltAndNoLimit()
+    {
+        var evidence = RolloutReconciler.Gate(State(2, T0), new RingObservation(100, 100, 0, 5, 0, 0), T0.AddMinutes(1), new GateOptions());
+        evidence.CrashLimit.ShouldBeNull();
+        evidence.Verdict.ShouldBe("passed");
+    }
+
+    [Fact]
     public void Reconcile_KillSwitch_FreezesPromotion()
     {
         var result = RolloutReconciler.Reconcile(State(0, T0), Healthy(), T0.AddHours(5), true, new GateOptions());
