@@ -112,8 +112,17 @@ public sealed class AgentStateStore
         return state;
     }
 
-    public void Save(AgentStateDocument state) =>
-        AtomicFile.Write(StatePath, JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJsonContext.Default.AgentStateDocument), Durable);
+    public void Save(AgentStateDocument state)
+    {
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJsonContext.Default.AgentStateDocument);
+        // The same state as the last save is already on disk: skip the write and its rename.
+        if (_lastSaved is { } last && last.AsSpan().SequenceEqual(bytes))
+            return;
+        AtomicFile.Write(StatePath, bytes, Durable);
+        _lastSaved = bytes;
+    }
+
+    private byte[]? _lastSaved;
 
     public void SaveContent(string sha256, byte[] bytes) => AtomicFile.Write(ContentPath(sha256), bytes, Durable);
 

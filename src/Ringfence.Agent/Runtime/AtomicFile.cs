@@ -7,11 +7,20 @@ public static class AtomicFile
 
     public static void Write(string path, ReadOnlySpan<byte> bytes, bool flushToDisk = true)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
         // One temp name per target: a writer that died earlier left at most this file, which we overwrite.
         var temp = path + TempSuffix;
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Created on first use only: checking the directory on every write cost a stat call per save.
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+        }
+        using (stream)
         {
             stream.Write(bytes);
             // Flush to the disk before the rename, or a power cut could publish an empty file under the real name.

@@ -39,6 +39,33 @@ public sealed class AgentStateStoreTests
     }
 
     [Fact]
+    public void Save_SameStateTwice_WritesOnceAndAChangeIsWritten()
+    {
+        using var dir = new TempDirectory();
+        var state = TestContent.SeedEnrolledHost(dir.Path, lastKnownGood: 17, active: 18, Now);
+        var store = new AgentStateStore(dir.Path, durable: false);
+        store.Save(state);
+        // A marker in the file shows whether the next save rewrote it.
+        File.AppendAllText(store.StatePath, " ");
+        store.Save(state);
+        File.ReadAllText(store.StatePath).ShouldEndWith(" ");
+        store.Save(state with { KnownBadVersion = 9 });
+        File.ReadAllText(store.StatePath).ShouldNotEndWith(" ");
+        new AgentStateStore(dir.Path).Load()!.KnownBadVersion.ShouldBe(9);
+    }
+
+    [Fact]
+    public void AtomicFileWrite_MissingDirectory_CreatesItAndWrites()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "a", "b", "file.bin");
+        AtomicFile.Write(path, [1, 2, 3], flushToDisk: false);
+        AtomicFile.Write(path, [4, 5], flushToDisk: false);
+        File.ReadAllBytes(path).ShouldBe(new byte[] { 4, 5 });
+        File.Exists(path + ".tmp").ShouldBeFalse();
+    }
+
+    [Fact]
     public void Load_EmptyDirectory_ReturnsNull()
     {
         using var dir = new TempDirectory();
