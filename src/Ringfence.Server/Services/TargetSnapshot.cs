@@ -91,7 +91,7 @@ public sealed record TargetSnapshot(
         new(Resolve(bucket, configuration), KnownBadVersion, RepositoryVersion, checkInIntervalSeconds, KillSwitchEngaged);
 
     /// <summary>Target resolution: for each channel, the rollout's content if this host is in its exposed rings, else the baseline.</summary>
-    public IReadOnlyList<ChannelTarget> Resolve(int bucket, HostConfiguration configuration)
+    private IReadOnlyList<ChannelTarget> Resolve(int bucket, HostConfiguration configuration)
     {
         var targets = new List<ChannelTarget>();
         foreach (var channel in Baselines.Keys.Union(Active.Keys).Order(StringComparer.Ordinal))
