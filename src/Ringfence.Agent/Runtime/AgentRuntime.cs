@@ -20,6 +20,9 @@ public sealed record AgentRuntimeSetup
     public required AgentBuildCatalog Catalog { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
     public FaultHook? Faults { get; init; }
+
+    /// <summary>Compiled channels shared with the other agents of the process; null compiles privately.</summary>
+    public CompiledChannelCache? CompiledChannels { get; init; }
     public ILogger Logger { get; init; } = NullLogger.Instance;
 }
 
@@ -103,7 +106,7 @@ public sealed partial class AgentRuntime
 
     /// <summary>The Updates component: TUF refresh from the pinned root, the signed known-bad list (cached on disk for boot), target hashes.</summary>
     private ContentUpdateVerifier CreateVerifier(string trustedRoot) =>
-        new(new HttpRepositoryFetcher(_setup.Http, new Uri(_options.Server, Routes.Tuf.TrimStart('/') + "/")), new FileTrustedMetadataStore(_store.TufDirectory),
+        new(new HttpRepositoryFetcher(_setup.Http, new Uri(_options.Server, Routes.Tuf.TrimStart('/') + "/")), new FileTrustedMetadataStore(_store.TufDirectory, _store.Durable),
             System.Text.Encoding.UTF8.GetBytes(trustedRoot), _time);
 
     /// <summary>
@@ -403,7 +406,9 @@ public sealed partial class AgentRuntime
                 why = $"build {_build.Build.BuildId} does not compile template type {file.TemplateTypeId}";
                 return false;
             }
-            compiled = CompiledChannel.Compile(file, type);
+            compiled = _setup.CompiledChannels is { } cache
+                ? cache.GetOrCompile(bytes, type, () => file)
+                : CompiledChannel.Compile(file, type);
             return true;
         }
         catch (Exception ex) when (ex is ContentFormatException or ContentCompileException)

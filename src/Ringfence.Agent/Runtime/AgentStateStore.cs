@@ -25,7 +25,7 @@ public sealed record ChannelDocument
     public ContentRef? Find(long version) => version == 0 ? null : Contents.FirstOrDefault(c => c.Version == version);
 }
 
-/// <summary>Everything an agent keeps in its data directory between runs, in one file written atomically.</summary>
+/// <summary>Everything an agent keeps in its data directory between runs, in one document written crash-safely.</summary>
 public sealed record AgentStateDocument
 {
     public const int CurrentFormat = 1;
@@ -57,8 +57,9 @@ internal sealed partial class AgentStateJsonContext : JsonSerializerContext;
 public sealed class AgentStateException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
-/// Reads and writes <c>DIR/agent-state.json</c> and the content blobs in <c>DIR/content/{sha256}.bin</c>.
-/// Every write is atomic (temp file, flush, rename), so a crash leaves the previous state, never half a file.
+/// Reads and writes the state in <c>DIR/agent-state.json</c> and <c>DIR/agent-state.alt.json</c> (a <see cref="SlotFile"/>),
+/// and the content blobs in <c>DIR/content/{sha256}.bin</c> (temp file and rename: written once each).
+/// A crash at any moment leaves the previous state or the new one, never half a file.
 /// A state file that does not parse is refused with one line, not guessed at: the agent must not invent which
 /// content it was running.
 /// </summary>
@@ -72,6 +73,7 @@ public sealed class AgentStateStore
         Durable = durable;
         Directory = directory;
         StatePath = Path.Combine(directory, StateFileName);
+        _slots = new SlotFile(StatePath, durable);
         ContentDirectory = Path.Combine(directory, "content");
         TufDirectory = Path.Combine(directory, "tuf");
     }
@@ -80,20 +82,28 @@ public sealed class AgentStateStore
 
     /// <summary>Whether writes reach the disk before they are renamed into place (see <see cref="AgentRuntimeOptions.DurableWrites"/>).</summary>
     public bool Durable { get; }
+    /// <summary>The state's first slot; <see cref="AlternateStatePath"/> is the second.</summary>
     public string StatePath { get; }
+    public string AlternateStatePath => _slots.AlternatePath;
     public string ContentDirectory { get; }
     public string TufDirectory { get; }
 
     /// <summary>The saved state, or null when this directory has none yet (a new host).</summary>
     public AgentStateDocument? Load()
     {
-        AtomicFile.DiscardLeftover(StatePath);
-        if (!File.Exists(StatePath))
+        SlotContent? slot;
+        try
+        {
+            slot = _slots.Read(MaxStateBytes);
+        }
+        catch (SlotFileTooLargeException ex)
+        {
+            throw new AgentStateException($"agent state {ex.Path} is {ex.Length} bytes, over the {ex.Limit}-byte limit");
+        }
+        if (slot is null)
             return null;
-        var length = new FileInfo(StatePath).Length;
-        if (length > MaxStateBytes)
-            throw new AgentStateException($"agent state {StatePath} is {length} bytes, over the {MaxStateBytes}-byte limit");
-        var bytes = File.ReadAllBytes(StatePath);
+        var bytes = slot.Body;
+        var statePath = slot.Path;
         AgentStateDocument? state;
         try
         {
@@ -102,26 +112,28 @@ public sealed class AgentStateStore
         catch (JsonException ex)
         {
             var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {ex.BytePositionInLine + 1})" : "";
-            throw new AgentStateException($"agent state {StatePath} is corrupt at {ex.Path ?? "$"}{where}: {FirstSentence(ex.Message)}; move it away to enroll this host afresh", ex);
+            throw new AgentStateException($"agent state {statePath} is corrupt at {ex.Path ?? "$"}{where}: {FirstSentence(ex.Message)}; move it away to enroll this host afresh", ex);
         }
         if (state is null)
-            throw new AgentStateException($"agent state {StatePath} is corrupt at $: null instead of an object; move it away to enroll this host afresh");
+            throw new AgentStateException($"agent state {statePath} is corrupt at $: null instead of an object; move it away to enroll this host afresh");
         var problems = Check(state);
         if (problems.Count > 0)
-            throw new AgentStateException($"agent state {StatePath} is inconsistent: {string.Join("; ", problems)}; move it away to enroll this host afresh");
+            throw new AgentStateException($"agent state {statePath} is inconsistent: {string.Join("; ", problems)}; move it away to enroll this host afresh");
+        _lastSaved = slot.Sealed ? bytes : null;
         return state;
     }
 
     public void Save(AgentStateDocument state)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(state, AgentStateJsonContext.Default.AgentStateDocument);
-        // The same state as the last save is already on disk: skip the write and its rename.
+        // The same state as the last save is already on disk: skip the write.
         if (_lastSaved is { } last && last.AsSpan().SequenceEqual(bytes))
             return;
-        AtomicFile.Write(StatePath, bytes, Durable);
+        _slots.Write(bytes);
         _lastSaved = bytes;
     }
 
+    private readonly SlotFile _slots;
     private byte[]? _lastSaved;
 
     public void SaveContent(string sha256, byte[] bytes) => AtomicFile.Write(ContentPath(sha256), bytes, Durable);

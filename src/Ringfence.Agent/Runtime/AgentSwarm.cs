@@ -48,6 +48,7 @@ public sealed class AgentSwarm : IDisposable
             var profiles = SimulatedFleet.Generate(setup.Count, setup.Options.Seed, setup.Mix);
             var logger = setup.LoggerFactory.CreateLogger<AgentRuntime>();
             var agents = new AgentRuntime[setup.Count];
+            var compiled = new CompiledChannelCache();
             for (var i = 0; i < setup.Count; i++)
             {
                 var directory = Path.Combine(setup.DataDirectory, "hosts", i.ToString("D6", CultureInfo.InvariantCulture));
@@ -61,6 +62,7 @@ public sealed class AgentSwarm : IDisposable
                     Catalog = setup.Catalog,
                     Time = setup.Time,
                     Faults = setup.Faults,
+                    CompiledChannels = compiled,
                     Logger = logger,
                 });
             }

@@ -27,6 +27,7 @@ public sealed class AgentStateStoreTests
         var loaded = new AgentStateStore(dir.Path).Load()!;
 
         File.Exists(store.StatePath + ".tmp").ShouldBeFalse();
+        File.Exists(store.AlternateStatePath + ".tmp").ShouldBeFalse();
         loaded.HostId.ShouldBe("h_test");
         loaded.Channels["C-test"].Machine.ShouldBe(saved.Channels["C-test"].Machine);
         loaded.Channels["C-test"].Machine.IsEvaluating.ShouldBeTrue();
@@ -45,12 +46,14 @@ public sealed class AgentStateStoreTests
         var state = TestContent.SeedEnrolledHost(dir.Path, lastKnownGood: 17, active: 18, Now);
         var store = new AgentStateStore(dir.Path, durable: false);
         store.Save(state);
-        // A marker in the file shows whether the next save rewrote it.
-        File.AppendAllText(store.StatePath, " ");
+        var slots = (File.ReadAllBytes(store.StatePath), File.ReadAllBytes(store.AlternateStatePath));
+
         store.Save(state);
-        File.ReadAllText(store.StatePath).ShouldEndWith(" ");
+        // An identical save writes neither slot (a write would have sealed one with the next sequence number).
+        File.ReadAllBytes(store.StatePath).ShouldBe(slots.Item1);
+        File.ReadAllBytes(store.AlternateStatePath).ShouldBe(slots.Item2);
+
         store.Save(state with { KnownBadVersion = 9 });
-        File.ReadAllText(store.StatePath).ShouldNotEndWith(" ");
         new AgentStateStore(dir.Path).Load()!.KnownBadVersion.ShouldBe(9);
     }
 
@@ -157,6 +160,22 @@ public sealed class AgentStateStoreTests
 
         loaded.Channels["C-test"].Machine.Active.ShouldBe(17);
         File.Exists(path + ".tmp").ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Load_NewestSlotTornByACrash_ReturnsThePreviousState()
+    {
+        using var dir = new TempDirectory();
+        TestContent.SeedEnrolledHost(dir.Path, 17, 17, Now);
+        var store = new AgentStateStore(dir.Path, durable: false);
+        var state = store.Load()!;
+        store.Save(state with { KnownBadVersion = 5 });
+        store.Save(state with { KnownBadVersion = 6 });
+        // The crash hit the in-place write of version 6, in the first slot.
+        var bytes = File.ReadAllBytes(store.StatePath);
+        File.WriteAllBytes(store.StatePath, bytes[..(bytes.Length / 3)]);
+
+        new AgentStateStore(dir.Path).Load()!.KnownBadVersion.ShouldBe(5);
     }
 
     [Fact]
