@@ -18,7 +18,7 @@ public static class DemoCommand
         var seed = new Option<int>("--seed") { Description = "Seed of the simulated fleet", DefaultValueFactory = _ => 7 };
         var keep = new Option<bool>("--keep-serving") { Description = "Keep the server and agents running after the demo (Ctrl+C to stop)" };
         var json = new Option<string?>("--json") { Description = "Also write the outcome as JSON to this file" };
-        var data = new Option<string?>("--data") { Description = "Keep the server's and agents' state in this directory (default: a temp directory, removed at the end)" };
+        var data = new Option<string?>("--data") { Description = "Keep the server's and agents' state in this directory (default: a scratch directory in /dev/shm or the temp directory, removed at the end)" };
         var command = new Command("demo", "Watch Ringfence stop a bad release: server + agents on this machine, on a compressed clock");
         foreach (var o in new Option[] { hosts, speed, seed, keep, json, data })
             command.Options.Add(o);

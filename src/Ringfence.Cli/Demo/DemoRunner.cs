@@ -14,7 +14,7 @@ namespace Ringfence.Cli.Demo;
 internal sealed record DemoSettings
 {
     /// <summary>Simulated agents. Range 20 .. 20,000.</summary>
-    public int Hosts { get; init; } = 1000;
+    public int Hosts { get; init; } = 3000;
 
     /// <summary>Compressed seconds per real second. Range 1 .. 3,600.</summary>
     public double Speed { get; init; } = 120;
@@ -25,7 +25,7 @@ internal sealed record DemoSettings
     public int? CheckInSeconds { get; init; }
 
     /// <summary>Check-ins per real second the demo aims at: server and agents share this machine's cores.</summary>
-    public const double TargetCheckInsPerSecond = 400;
+    public const double TargetCheckInsPerSecond = 500;
 
     /// <summary>At least a minute, and long enough that the whole fleet checks in at about <see cref="TargetCheckInsPerSecond"/>.</summary>
     public int EffectiveCheckInSeconds => CheckInSeconds ?? (int)Math.Max(60, Math.Ceiling(Hosts / TargetCheckInsPerSecond * Speed));
@@ -37,11 +37,11 @@ internal sealed record DemoSettings
     public string FaultyOsBuild { get; init; } = "22631";
 
     /// <summary>Give up on a stage after this much real time.</summary>
-    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    public TimeSpan StageTimeout { get; init; } = TimeSpan.FromSeconds(75);
 
     public bool KeepServing { get; init; }
 
-    /// <summary>Where the server and agents keep their state; null = a temp directory removed at the end.</summary>
+    /// <summary>Where the server and agents keep their state; null = a scratch directory (see <see cref="DemoRunner.ScratchRoot"/>) removed at the end.</summary>
     public string? DataDirectory { get; init; }
 
     public IReadOnlyList<string> Validate()
@@ -96,7 +96,7 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
         var started = realTime.GetTimestamp();
         var outcome = new DemoOutcome { Hosts = settings.Hosts };
         var tempRoot = settings.DataDirectory is null;
-        var root = settings.DataDirectory ?? Path.Combine(Path.GetTempPath(), "ringfence-demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
+        var root = settings.DataDirectory ?? Path.Combine(ScratchRoot(), "ringfence-demo-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4)));
         Directory.CreateDirectory(root);
         var clock = new CompressedTimeProvider(realTime.GetUtcNow(), settings.Speed, realTime);
         var adminKey = "rfk_demo_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
@@ -388,6 +388,29 @@ internal sealed class DemoRunner(DemoSettings settings, IAnsiConsole console, Ti
     private void Say(string markup) => console.MarkupLine(markup);
 
     private static string Human(TimeSpan t) => t.TotalHours >= 1 ? $"{t.TotalHours:0.#} h" : t.TotalMinutes >= 1 ? $"{t.TotalMinutes:0.#} min" : $"{t.TotalSeconds:0} s";
+
+    /// <summary>
+    /// Where a throwaway demo keeps its data: the RAM-backed /dev/shm when the machine has one, else the temp directory.
+    /// Thousands of agents create tens of thousands of small files; on a disk mounted with online discard, creating
+    /// and deleting them took longer than the demo itself.
+    /// </summary>
+    internal static string ScratchRoot() =>
+        OperatingSystem.IsLinux() && Directory.Exists("/dev/shm") && IsWritable("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
+
+    private static bool IsWritable(string directory)
+    {
+        try
+        {
+            var probe = Path.Combine(directory, ".ringfence-probe-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 
     private static void TryDelete(string directory)
     {
