@@ -9,6 +9,7 @@ using Ringfence.Server.Auth;
 using Ringfence.Server.Http;
 using Ringfence.Server.Rollouts;
 using Ringfence.Server.Storage;
+using Ringfence.Rollouts.Reconcile;
 
 namespace Ringfence.Server.Services;
 
@@ -127,10 +128,16 @@ public sealed partial class ControlPlane
                 return Problems.Conflict($"rollout {busy} is still active on channel {request.Channel}; halt it or let it complete first");
             await c.ExecuteAsync(
                 """
-                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at)
-                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, @plan, '[]', @now, @by, @reason, @now)
+                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at, engine_state_json)
+                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, @plan, '[]', @now, @by, @reason, @now, @engine)
                 """,
-                new { id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, plan = Json([.. rings], ServerJsonContext.Default.ListRingSpec), now, by = by.Name, reason = request.Reason }, tx);
+                new
+                {
+                    id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, plan = Json([.. rings], ServerJsonContext.Default.ListRingSpec),
+                    now, by = by.Name, reason = request.Reason,
+                    // Published content passed the fleet-aware validator: the engine starts at Validated, waiting for approval.
+                    engine = JsonSerializer.Serialize(new Ringfence.Rollouts.Reconcile.RolloutState(id, Ringfence.Rollouts.Reconcile.RolloutPhase.Validated, 0, 0), ServerJsonContext.Default.RolloutState),
+                }, tx);
             await AuditAsync(c, tx, by.Actor, "rollout.create", id, Details(("channel", request.Channel), ("version", request.Version), ("emergency", request.Emergency), ("reason", request.Reason)));
             return null;
         }, ct);
@@ -189,7 +196,11 @@ public sealed partial class ControlPlane
         Rollback,
     }
 
-    /// <summary>Operator actions on a rollout; each records a decision and an audit entry in the same transaction.</summary>
+    /// <summary>
+    /// Operator actions on a rollout, through the rollout engine (<see cref="Ringfence.Rollouts.Reconcile.Reconciler"/>):
+    /// what it refuses is a 409 and changes nothing; what it accepts is stored with its decisions and an audit entry in
+    /// one transaction.
+    /// </summary>
     public async Task<Outcome<RolloutDto>> ActAsync(OperatorPrincipal by, string id, RolloutAction action, string? reason, CancellationToken ct)
     {
         if (reason is { Length: > 1024 })
@@ -200,67 +211,53 @@ public sealed partial class ControlPlane
             var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id }, tx);
             if (row is null)
                 return Problems.NotFound($"rollout {id} does not exist");
-            var status = Enum.Parse<RolloutStatus>(row.Status);
-            var approvers = JsonSerializer.Deserialize(row.ApproversJson, ServerJsonContext.Default.ListString) ?? [];
-            var ring = (int)row.CurrentRing;
-            RolloutStatus next;
-            string decisionId;
-            switch (action)
+            var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
+            var state = Controller.RolloutController.EngineStateOf(row);
+            var status = RolloutReconciler.StatusOf(state.Phase);
+            var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate);
+            var command = new OperatorCommand(action switch
             {
-                case RolloutAction.Approve:
-                    if (status != RolloutStatus.PendingApproval)
-                        return Problems.Conflict($"rollout {id} is {status}, not waiting for approval");
-                    if (approvers.Contains(by.Name))
-                        return Problems.Conflict($"'{by.Name}' already approved rollout {id}; an emergency rollout needs a second, different approver");
-                    approvers.Add(by.Name);
-                    next = approvers.Count >= (row.Emergency != 0 ? 2 : 1) ? RolloutStatus.Progressing : RolloutStatus.PendingApproval;
-                    decisionId = $"{id}:approve:{by.KeyId}";
-                    break;
-                case RolloutAction.Pause:
-                    if (status != RolloutStatus.Progressing)
-                        return Problems.Conflict($"rollout {id} is {status}; only a progressing rollout can be paused");
-                    next = RolloutStatus.Paused;
-                    decisionId = $"{id}:pause:{Guid.NewGuid():N}";
-                    break;
-                case RolloutAction.Resume:
-                    if (status is not (RolloutStatus.Paused or RolloutStatus.Halted))
-                        return Problems.Conflict($"rollout {id} is {status}; only a paused or halted rollout can be resumed");
-                    next = RolloutStatus.Progressing;
-                    decisionId = $"{id}:resume:{Guid.NewGuid():N}";
-                    break;
-                case RolloutAction.Halt:
-                    if (status is not (RolloutStatus.Progressing or RolloutStatus.Paused or RolloutStatus.PendingApproval))
-                        return Problems.Conflict($"rollout {id} is {status}; it cannot be halted");
-                    next = RolloutStatus.Halted;
-                    decisionId = RolloutReconciler.DecisionId(id, "halt", ring);
-                    break;
-                default:
-                    if (status is RolloutStatus.RolledBack or RolloutStatus.Completed)
-                        return Problems.Conflict($"rollout {id} is {status}; it cannot be rolled back");
-                    next = RolloutStatus.RolledBack;
-                    decisionId = RolloutReconciler.DecisionId(id, "rollback", ring);
-                    break;
-            }
+                RolloutAction.Approve => OperatorCommandKind.Approve,
+                RolloutAction.Pause => OperatorCommandKind.Pause,
+                RolloutAction.Resume => OperatorCommandKind.Resume,
+                RolloutAction.Halt => OperatorCommandKind.Halt,
+                _ => OperatorCommandKind.Rollback,
+            }, by.Name, reason);
+            var result = RolloutReconciler.Command(spec, state, command, DateTimeOffset.FromUnixTimeMilliseconds(now), plan);
+            if (result.Refusal is { } refusal)
+                return Problems.Conflict($"rollout {id}: {refusal}");
+            var next = result.State;
+            var nextStatus = RolloutReconciler.StatusOf(next.Phase);
             var kind = action.ToString().ToLowerInvariant();
             var why = reason ?? $"{kind} by {by.Name}";
-            // Resuming a halted rollout takes its content off the known-bad list: an operator judged the halt wrong.
-            var ringEnteredAt = next == RolloutStatus.Progressing && status != RolloutStatus.Paused ? (long?)now : row.RingEnteredAt;
+            string[] approvers = [.. new[] { next.FirstApprover, next.SecondApprover }.OfType<string>()];
             var updated = await c.ExecuteAsync(
-                "UPDATE rollouts SET status = @next, approvers_json = @approvers, status_reason = @why, ring_entered_at = @ringEnteredAt, updated_at = @now WHERE id = @id AND updated_at = @was",
-                new { next = next.ToString(), approvers = Json(approvers, ServerJsonContext.Default.ListString), why, ringEnteredAt, now, id, was = row.UpdatedAt }, tx);
+                """
+                UPDATE rollouts SET status = @next, current_ring = @ring, approvers_json = @approvers, status_reason = @why, ring_entered_at = @ringEnteredAt,
+                    engine_state_json = @engine, updated_at = @now
+                WHERE id = @id AND updated_at = @was
+                """,
+                new
+                {
+                    next = nextStatus.ToString(), ring = (long)next.Ring, approvers = Json([.. approvers], ServerJsonContext.Default.ListString), why,
+                    ringEnteredAt = next.RingStartedAt?.ToUnixTimeMilliseconds(), engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
+                    now = Math.Max(now, row.UpdatedAt + 1), id, was = row.UpdatedAt,
+                }, tx);
             if (updated == 0)
                 return Problems.Conflict($"rollout {id} changed meanwhile; retry");
-            if (!await TryInsertDecisionAsync(c, tx, decisionId, id, kind, ring, now, by.Actor, why, null))
-                return Problems.Conflict($"decision {decisionId} was already taken");
-            if (next is RolloutStatus.Halted or RolloutStatus.RolledBack)
+            foreach (var d in result.Decisions)
+                if (!await TryInsertDecisionAsync(c, tx, d.Id, id, d.Kind, d.Ring, now, by.Actor, d.Reason, null))
+                    return Problems.Conflict($"rollout {id} changed meanwhile; retry");
+            if (nextStatus is RolloutStatus.Halted or RolloutStatus.RolledBack && status != nextStatus)
                 await AddKnownBadAsync(c, tx, tuf, row, why, now);
             if (action == RolloutAction.Resume && status == RolloutStatus.Halted)
             {
+                // Resuming a halted rollout takes its content off the known-bad list: an operator judged the halt wrong.
                 if (await c.ExecuteAsync("DELETE FROM known_bad WHERE sha256 = @sha", new { sha = row.Sha256 }, tx) > 0)
                     await BumpKnownBadVersionAsync(c, tx);
                 await tuf.RemoveKnownBadAsync(c, tx, row.Sha256);
             }
-            await AuditAsync(c, tx, by.Actor, "rollout." + kind, id, Details(("from", status), ("to", next), ("ring", ring), ("reason", reason)));
+            await AuditAsync(c, tx, by.Actor, "rollout." + kind, id, Details(("from", status), ("to", nextStatus), ("ring", next.Ring), ("reason", reason)));
             return null;
         }, ct);
         if (problem is not null)
@@ -268,6 +265,9 @@ public sealed partial class ControlPlane
         await snapshot.RefreshAsync(ct);
         return (await GetRolloutAsync(id, ct))!;
     }
+
+    /// <summary>The server's gate settings (the same defaults the controller uses).</summary>
+    private static readonly GateOptions Gate = new();
 
     internal static async Task<bool> TryInsertDecisionAsync(DbConnection c, DbTransaction tx, string id, string rolloutId, string kind, int ring, long at, string actor, string reason, string? evidenceJson)
     {

@@ -12,5 +12,6 @@ namespace Ringfence.Server.Services;
 [JsonSerializable(typeof(List<ValidationFinding>))]
 [JsonSerializable(typeof(List<ChannelState>))]
 [JsonSerializable(typeof(GateEvidence))]
+[JsonSerializable(typeof(Ringfence.Rollouts.Reconcile.RolloutState))]
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

@@ -57,6 +57,9 @@ public sealed class RolloutRow
     public string CreatedBy { get; set; } = "";
     public string? StatusReason { get; set; }
     public long UpdatedAt { get; set; }
+
+    /// <summary>The rollout engine's state (schema v5); null for rows written before it.</summary>
+    public string? EngineStateJson { get; set; }
 }
 
 public sealed class DecisionRow

@@ -128,7 +128,7 @@ public sealed class RolloutFlowTests
         using (var again = await h.Http.SendAsync(h.Request(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", alice, new RolloutActionRequest())))
         {
             again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
-            (await again.Content.ReadAsStringAsync()).ShouldContain("second, different approver");
+            (await again.Content.ReadAsStringAsync()).ShouldContain("two distinct approvers");
         }
         var approved = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", bob, new RolloutActionRequest());
         approved.Status.ShouldBe(RolloutStatus.Progressing);
