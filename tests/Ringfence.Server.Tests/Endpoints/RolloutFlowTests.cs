@@ -114,6 +114,38 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Rollout_OneHostCrashingRepeatedly_CountsOnceAndDoesNotHalt(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider);
+        var agents = new List<TestAgent>();
+        for (var i = 0; i < 12; i++)
+            agents.Add(await h.EnrollAsync());
+        var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 8)));
+        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey,
+            new CreateRolloutRequest("291", 8, Rings: [new("all", 100, 30)]));
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", ServerHarness.AdminKey, new RolloutActionRequest());
+        await h.RunControllerAsync();
+        foreach (var a in agents)
+            await a.CheckInAndApplyAsync();
+        var crasher = agents[0];
+        // Three breadcrumbs from one host, in three batches: the attribution test counts hosts, not events.
+        for (var i = 0; i < 3; i++)
+            await crasher.SendTelemetryAsync($"crash-{i}", new TelemetryEvent(TelemetryKind.Crash, h.Time.GetUtcNow(), "291", 8, file.Sha256, "ipc-42", BootCrash: true));
+
+        await h.RunControllerAsync();
+
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.Progressing);
+        await using var c = await h.Database.OpenAsync();
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attributed_hosts WHERE rollout_id = @id", new { id = rollout.Id })).ShouldBe(1);
+
+        // A second host's breadcrumb reaches the limit of two distinct hosts.
+        await agents[1].SendTelemetryAsync("crash-b", new TelemetryEvent(TelemetryKind.Crash, h.Time.GetUtcNow(), "291", 8, file.Sha256, "ipc-42", BootCrash: true));
+        await h.RunControllerAsync();
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.Halted);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Emergency_OneApprover_StaysPendingUntilADifferentSecondApprover(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);

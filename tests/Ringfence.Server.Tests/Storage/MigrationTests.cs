@@ -33,4 +33,36 @@ public sealed class MigrationTests
         // Running it again changes nothing.
         (await db.MigrateAsync(time)).ShouldBe(Database.LatestVersion);
     }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Migrate_V4RolloutInProgress_EngineResumesItsRingFromTheStatusColumns(string provider)
+    {
+        using var storage = new TestStorage(provider);
+        var db = storage.Database();
+        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        (await db.MigrateAsync(time, targetVersion: 4)).ShouldBe(4);
+        await using (var c = await db.OpenAsync())
+        {
+            await c.ExecuteAsync(
+                """
+                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at)
+                VALUES ('ro_old', '291', 3, 'abc', 1, 'Progressing', 2, 120000, '[]', '["alice","bob"]', 1, 'admin', NULL, 1)
+                """);
+        }
+
+        (await db.MigrateAsync(time)).ShouldBe(Database.LatestVersion);
+
+        await using (var c = await db.OpenAsync())
+        {
+            var row = await c.QuerySingleAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = 'ro_old'");
+            row.EngineStateJson.ShouldBeNull();
+            var state = Ringfence.Server.Controller.RolloutController.EngineStateOf(row);
+            state.Phase.ShouldBe(Ringfence.Rollouts.Reconcile.RolloutPhase.Deploying);
+            state.Ring.ShouldBe(2);
+            state.RingStartedAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(120000));
+            (state.FirstApprover, state.SecondApprover).ShouldBe(("alice", "bob"));
+            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attributed_hosts")).ShouldBe(0);
+        }
+    }
 }
