@@ -98,7 +98,7 @@ public static class RolloutReconciler
             {
                 // A ring cannot be asked for more exposure than its hosts can give over its bake: small fleets and
                 // empty rings pass on what they have, large ones need the configured host-hours.
-                var reachable = Math.Ceiling(observation.TargetHosts * gate.MinExposedShare) * Math.Max(bake.TotalHours, 1.0 / 60);
+                var reachable = Math.Ceiling(observation.TargetHosts * gate.MinExposedShare) * bake.TotalHours;
                 stats = stats with { MinExposedHostHours = Math.Min(stats.MinExposedHostHours, reachable) };
             }
             // The minimum size is given per observation (RingEligibleHosts), as a share of the ring's target.

@@ -34,7 +34,7 @@ public sealed class DemoCommandTests
             var text = Snapshot(output, buffer);
             page.ShouldContain("halted", Case.Sensitive, text);
             page.ShouldContain("<strong>Why:</strong> health gate failed");
-            page.ShouldContain("name this content in the");
+            page.ShouldContain("distinct hosts name this content");
             page.ShouldContain("<summary>Evidence</summary>");
             var outcome = JsonSerializer.Deserialize<DemoOutcome>(File.ReadAllText(jsonPath), DemoJson.Options)!;
             error.ToString().ShouldBeEmpty();
