@@ -96,24 +96,38 @@ internal sealed class CandidateIndex
     /// <summary>A key: the values it accepts. Complete: accepting the value means the matcher matches (so it leaves the rest).</summary>
     private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers, bool Complete = true);
 
-    private static Key? KeyOf(Matcher m) => m switch
+    /// <summary>The keys a matcher offers: its exact/set values, or its affix and its infix (a general glob has both).</summary>
+    private static IEnumerable<Key> KeysOf(Matcher m)
     {
-        ExactStringMatcher e => new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []),
-        StringSetMatcher s => new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []),
-        ExactIntegerMatcher e => new Key(m, KeyKind.Integer, [], [e.Expected]),
-        IntegerSetMatcher s => new Key(m, KeyKind.Integer, [], [.. s.Values]),
-        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
-        _ when m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) => new Key(m, (a.Suffix, a.IgnoreCase) switch
+        switch (m)
         {
-            (false, false) => KeyKind.Prefix,
-            (false, true) => KeyKind.PrefixIgnoreCase,
-            (true, false) => KeyKind.Suffix,
-            _ => KeyKind.SuffixIgnoreCase,
-        }, [a.Text], [], a.Complete),
-        _ when m.Infix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) =>
-            new Key(m, a.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [a.Text], [], a.Complete),
-        _ => null,
-    };
+            case ExactStringMatcher e:
+                yield return new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []);
+                yield break;
+            case StringSetMatcher s:
+                yield return new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []);
+                yield break;
+            case ExactIntegerMatcher e:
+                yield return new Key(m, KeyKind.Integer, [], [e.Expected]);
+                yield break;
+            case IntegerSetMatcher s:
+                yield return new Key(m, KeyKind.Integer, [], [.. s.Values]);
+                yield break;
+        }
+        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
+        if (m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)))
+        {
+            yield return new Key(m, (a.Suffix, a.IgnoreCase) switch
+            {
+                (false, false) => KeyKind.Prefix,
+                (false, true) => KeyKind.PrefixIgnoreCase,
+                (true, false) => KeyKind.Suffix,
+                _ => KeyKind.SuffixIgnoreCase,
+            }, [a.Text], [], a.Complete);
+        }
+        if (m.Infix is { } x && (!x.IgnoreCase || System.Text.Ascii.IsValid(x.Text)))
+            yield return new Key(m, x.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [x.Text], [], x.Complete);
+    }
 
     public static CandidateIndex Build(CompiledInstance[] instances, TemplateType type)
     {
@@ -127,17 +141,14 @@ internal sealed class CandidateIndex
             options[i] = [];
             foreach (var m in instances[i].Matchers)
             {
-                if (KeyOf(m) is not { } key)
+                foreach (var key in KeysOf(m))
                 {
-                    if (m is RegexMatcher)
-                        break;
-                    continue;
+                    options[i].Add(key);
+                    foreach (var t in key.Texts)
+                        shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
+                    foreach (var n in key.Integers)
+                        shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
                 }
-                options[i].Add(key);
-                foreach (var t in key.Texts)
-                    shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
-                foreach (var n in key.Integers)
-                    shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
                 if (m is RegexMatcher)
                     break;
             }
