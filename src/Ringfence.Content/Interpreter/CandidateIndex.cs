@@ -62,22 +62,177 @@ internal sealed class CandidateIndex
     }
 
     /// <summary>Prefix (or suffix) keys of one length and comparison on one field, looked up by the value's first (last) characters.</summary>
-    internal sealed class AffixLookup(bool suffix, int length, FrozenDictionary<string, int[]> keys)
+    internal sealed class AffixLookup
     {
-        public readonly bool Suffix = suffix;
-        public readonly int Length = length;
-        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+        public readonly bool Suffix;
+        public readonly int Length;
+        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys;
+
+        // Two positions of the part where the keys vary least, with the ASCII characters (folded under ignore-case) the
+        // keys have there: a part with any other ASCII character at either is no key, found without hashing the part.
+        private readonly bool _probed;
+        private readonly int _probeA;
+        private readonly int _probeB;
+        private readonly AsciiSet _atA;
+        private readonly AsciiSet _atB;
+        private readonly bool _ignoreCase;
+
+        public AffixLookup(bool suffix, int length, bool ignoreCase, FrozenDictionary<string, int[]> keys)
+        {
+            Suffix = suffix;
+            Length = length;
+            _ignoreCase = ignoreCase;
+            Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+            // Usable positions: every key has an ASCII character there.
+            var probes = Enumerable.Range(0, length)
+                .Select(j => (Position: j, Set: AsciiSet.Of(keys.Keys.Select(k => k[j]), ignoreCase)))
+                .Where(p => p.Set is not null).OrderBy(p => p.Set!.Value.Count).ThenBy(p => p.Position).ToArray();
+            _probed = probes.Length > 0;
+            if (_probed)
+            {
+                (_probeA, _atA) = (probes[0].Position, probes[0].Set!.Value);
+                (_probeB, _atB) = probes.Length > 1 ? (probes[1].Position, probes[1].Set!.Value) : (_probeA, _atA);
+            }
+        }
+
+        /// <summary>False when <paramref name="part"/> (of <see cref="Length"/> characters) cannot be a key.</summary>
+        public bool MayMatch(ReadOnlySpan<char> part) =>
+            !_probed || (_atA.MayContain(part[_probeA], _ignoreCase) && _atB.MayContain(part[_probeB], _ignoreCase));
     }
 
-    /// <summary>Contains keys of one comparison on one field: every literal occurrence is found by <see cref="SearchValues{T}"/>.</summary>
-    internal sealed class InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+    /// <summary>A set of ASCII characters (folded to lower case under ignore-case) as a 128-bit mask.</summary>
+    internal readonly struct AsciiSet(ulong low, ulong high)
     {
-        public readonly bool IgnoreCase = ignoreCase;
-        public readonly StringComparison Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        public readonly string[] Literals = literals;
-        public readonly int[][] Instances = instances;
-        public readonly int[] All = [.. instances.SelectMany(i => i).Distinct().Order()];
-        public readonly SearchValues<string> Search = SearchValues.Create(literals, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        public int Count => System.Numerics.BitOperations.PopCount(low) + System.Numerics.BitOperations.PopCount(high);
+
+        /// <summary>The set of the characters, or null when one is not ASCII.</summary>
+        public static AsciiSet? Of(IEnumerable<char> chars, bool ignoreCase)
+        {
+            ulong low = 0, high = 0;
+            foreach (var c in chars)
+            {
+                if (c >= 128)
+                    return null;
+                var f = ignoreCase ? Fold(c) : c;
+                if (f < 64)
+                    low |= 1UL << f;
+                else
+                    high |= 1UL << (f - 64);
+            }
+            return new AsciiSet(low, high);
+        }
+
+        /// <summary>False only when <paramref name="c"/> is ASCII and not in the set (non-ASCII characters are not judged).</summary>
+        public bool MayContain(char c, bool ignoreCase)
+        {
+            if (c >= 128)
+                return true;
+            var f = ignoreCase ? Fold(c) : c;
+            return ((f < 64 ? low >> f : high >> (f - 64)) & 1) != 0;
+        }
+
+        /// <summary>ASCII lower-casing: under OrdinalIgnoreCase two ASCII characters are equal exactly when these are.</summary>
+        public static char Fold(char c) => char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+    }
+
+    /// <summary>
+    /// Contains keys of one comparison on one field. Every position where some literal starts is visited: long stretches
+    /// are skipped with a vectorised multi-string search (<see cref="SearchValues{T}"/>), short ones (where that search
+    /// has a fixed cost of tens of nanoseconds) with a search for the literals' first characters; at each position only
+    /// the literals with that first character are compared.
+    /// </summary>
+    internal sealed class InfixLookup
+    {
+        // Below this many remaining start positions the scalar loop is cheaper than a SearchValues call.
+        private const int ScalarBelow = 24;
+
+        public readonly bool IgnoreCase;
+        public readonly StringComparison Comparison;
+        public readonly string[] Literals;
+        public readonly int[][] Instances;
+        public readonly int[] All;
+        public readonly SearchValues<string> Search;
+        private readonly int _minLength;
+
+        // Literal indexes by first character (folded under ignore-case), for ASCII first characters; the others (only
+        // ordinal literals can have them) are tried at every non-ASCII position.
+        private readonly int[]?[] _byFirst = new int[]?[128];
+        private readonly int[] _nonAsciiFirst;
+        private readonly SearchValues<char> _firstChars;
+
+        public InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+        {
+            IgnoreCase = ignoreCase;
+            Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            Literals = literals;
+            Instances = instances;
+            All = [.. instances.SelectMany(i => i).Distinct().Order()];
+            Search = SearchValues.Create(literals, Comparison);
+            _minLength = literals.Min(l => l.Length);
+            for (var k = 0; k < literals.Length; k++)
+            {
+                var first = literals[k][0];
+                if (first >= 128)
+                    continue;
+                var slot = ignoreCase ? AsciiSet.Fold(first) : first;
+                _byFirst[slot] = [.. _byFirst[slot] ?? [], k];
+            }
+            _nonAsciiFirst = [.. Enumerable.Range(0, literals.Length).Where(k => literals[k][0] >= 128)];
+            var firsts = literals.Select(l => l[0]);
+            _firstChars = SearchValues.Create([.. (ignoreCase ? firsts.SelectMany(c => new[] { char.ToLowerInvariant(c), char.ToUpperInvariant(c) }) : firsts).Distinct()]);
+        }
+
+        /// <summary>Marks the instances of every literal <paramref name="text"/> contains.</summary>
+        public void Mark(ReadOnlySpan<char> text, Span<ulong> candidates)
+        {
+            if (IgnoreCase && !System.Text.Ascii.IsValid(text))
+            {
+                CandidateIndex.Mark(candidates, All); // outside ASCII the search is not relied on: every such instance is evaluated
+                return;
+            }
+            var last = text.Length - _minLength; // the last position a literal can start at
+            var pos = 0;
+            while (last - pos >= ScalarBelow)
+            {
+                var at = text[pos..].IndexOfAny(Search);
+                if (at < 0)
+                    return;
+                pos += at;
+                MarkAt(text, pos, candidates);
+                pos++;
+            }
+            // Short stretch: visit only the positions holding some literal's first character.
+            while (pos <= last)
+            {
+                var at = text[pos..(last + 1)].IndexOfAny(_firstChars);
+                if (at < 0)
+                    return;
+                pos += at;
+                MarkAt(text, pos, candidates);
+                pos++;
+            }
+        }
+
+        private void MarkAt(ReadOnlySpan<char> text, int pos, Span<ulong> candidates)
+        {
+            var c = text[pos];
+            var literals = c < 128 ? _byFirst[IgnoreCase ? AsciiSet.Fold(c) : c] : _nonAsciiFirst;
+            if (literals is null)
+                return;
+            var rest = text[pos..];
+            foreach (var k in literals)
+            {
+                var literal = Literals[k];
+                if (literal.Length > rest.Length)
+                    continue;
+                // Under ignore-case both sides are ASCII here, where Ascii.EqualsIgnoreCase is OrdinalIgnoreCase (and far cheaper).
+                var match = IgnoreCase
+                    ? System.Text.Ascii.EqualsIgnoreCase(rest[..literal.Length], literal)
+                    : rest.StartsWith(literal, StringComparison.Ordinal);
+                if (match)
+                    CandidateIndex.Mark(candidates, Instances[k]);
+            }
+        }
     }
 
     private enum KeyKind : byte
@@ -229,7 +384,7 @@ internal sealed class CandidateIndex
             ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
             integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null,
             [.. affixes.Where(a => a.Key.Field == f).OrderBy(a => a.Key.Suffix).ThenBy(a => a.Key.IgnoreCase).ThenBy(a => a.Key.Length)
-                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length,
+                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length, a.Key.IgnoreCase,
                     a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))],
             [.. infixes.Where(x => x.Key.Field == f).OrderBy(x => x.Key.IgnoreCase)
                 .Select(x => new InfixLookup(x.Key.IgnoreCase, [.. x.Value.Keys], [.. x.Value.Values.Select(v => v.ToArray())]))])).ToArray();
@@ -295,35 +450,11 @@ internal sealed class CandidateIndex
                 if (text.Length < affix.Length)
                     continue;
                 var part = affix.Suffix ? text.AsSpan(text.Length - affix.Length) : text.AsSpan(0, affix.Length);
-                if (affix.Keys.TryGetValue(part, out var hits))
+                if (affix.MayMatch(part) && affix.Keys.TryGetValue(part, out var hits))
                     Mark(candidates, hits);
             }
             foreach (var infix in lookup.Infixes)
-                MarkInfixes(infix, text, candidates);
-        }
-    }
-
-    private static void MarkInfixes(InfixLookup infix, string text, Span<ulong> candidates)
-    {
-        var span = text.AsSpan();
-        if (infix.IgnoreCase && !System.Text.Ascii.IsValid(span))
-        {
-            Mark(candidates, infix.All); // outside ASCII the search is not relied on: every such instance is evaluated
-            return;
-        }
-        var offset = 0;
-        while (offset < span.Length)
-        {
-            var at = span[offset..].IndexOfAny(infix.Search);
-            if (at < 0)
-                return;
-            var start = span[(offset + at)..];
-            for (var k = 0; k < infix.Literals.Length; k++)
-            {
-                if (start.StartsWith(infix.Literals[k], infix.Comparison))
-                    Mark(candidates, infix.Instances[k]);
-            }
-            offset += at + 1;
+                infix.Mark(text, candidates);
         }
     }
 
