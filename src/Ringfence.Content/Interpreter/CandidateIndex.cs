@@ -343,7 +343,7 @@ internal sealed class CandidateIndex
             // Ignore-case contains keys are never complete: on a non-ASCII value all of them are candidates unchecked.
             var complete = key.Complete && key.Kind != KeyKind.ContainsIgnoreCase
                 && (key.Kind is < KeyKind.Prefix or > KeyKind.SuffixIgnoreCase || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
-            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : instances[i].Matchers;
+            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : KeyLast(instances[i].Matchers, key.Matcher);
             var field = key.Matcher.FieldIndex;
             switch (key.Kind)
             {
@@ -391,6 +391,20 @@ internal sealed class CandidateIndex
         var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
         var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
         return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
+    }
+
+    /// <summary>
+    /// An incomplete key's literal is already known present, so its matcher is likely to match: it moves behind the other
+    /// matchers before the first regex. Those cannot fault on an indexed (well-typed) event, so only cost changes.
+    /// </summary>
+    private static Matcher[] KeyLast(Matcher[] matchers, Matcher key)
+    {
+        if (key is RegexMatcher)
+            return matchers;
+        var at = Array.IndexOf(matchers, key);
+        var end = Array.FindIndex(matchers, at, m => m is RegexMatcher);
+        end = end < 0 ? matchers.Length : end;
+        return [.. matchers[..at], .. matchers[(at + 1)..end], key, .. matchers[end..]];
     }
 
     private static Dictionary<TKey, List<int>> Bucket<TKey>(Dictionary<int, Dictionary<TKey, List<int>>> byField, int field, IEqualityComparer<TKey>? comparer)

@@ -58,6 +58,25 @@ public class CandidateIndexTests
         result.ShouldBe(string.Join(",", linear.Evaluate(values).MatchedIds));
     }
 
+    [Fact]
+    public void Build_IncompleteKey_EvaluatedAfterTheOtherMatchersBeforeTheFirstRegex()
+    {
+        var type = new TemplateType("t", "three", [TemplateField.String("a"), TemplateField.String("b"), TemplateField.String("c")]);
+        var file = new ChannelFile("c", "t", 1,
+        [
+            new TemplateInstance("short", "detect", Severity.Low, [Criterion.Glob("abc*"), Criterion.Glob("*zz*"), Criterion.Wildcard]),
+            // Keyed by its prefix cut to "abc" (the group's shortest), so StartsWith("abcdef") still has to run.
+            new TemplateInstance("long", "detect", Severity.Low, [Criterion.Glob("abcdef*"), Criterion.Glob("*zz*"), Criterion.Regex("q+")]),
+        ]);
+        var compiled = CompiledChannel.Compile(file, type);
+        var matchers = compiled.Instances[1].Matchers; // cheapest first: StartsWith, Contains, regex
+
+        var rest = compiled.Index.ShouldNotBeNull().Rest[1];
+
+        rest.ShouldBe([matchers[1], matchers[0], matchers[2]]);
+        string.Join(",", compiled.CreateEvaluator().Evaluate(["abcdefg", "xzzx", "qq"]).MatchedIds).ShouldBe("short,long");
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
