@@ -68,13 +68,12 @@ internal sealed class CandidateIndex
         public readonly int Length;
         public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys;
 
-        // Two positions of the part where the keys vary least, with the ASCII characters (folded under ignore-case) the
-        // keys have there: a part with any other ASCII character at either is no key, found without hashing the part.
-        private readonly bool _probed;
-        private readonly int _probeA;
-        private readonly int _probeB;
-        private readonly AsciiSet _atA;
-        private readonly AsciiSet _atB;
+        // Up to four positions of the part, with the ASCII characters (folded under ignore-case) the keys have there: a part
+        // with any other ASCII character at one of them is no key, found without hashing the part. Positions where all keys
+        // agree come last: such shared structure (".exe") is usually shared by the values too.
+        private const int MaxProbes = 4;
+        private readonly int[] _probes;
+        private readonly AsciiSet[] _sets;
         private readonly bool _ignoreCase;
 
         public AffixLookup(bool suffix, int length, bool ignoreCase, FrozenDictionary<string, int[]> keys)
@@ -86,18 +85,25 @@ internal sealed class CandidateIndex
             // Usable positions: every key has an ASCII character there.
             var probes = Enumerable.Range(0, length)
                 .Select(j => (Position: j, Set: AsciiSet.Of(keys.Keys.Select(k => k[j]), ignoreCase)))
-                .Where(p => p.Set is not null).OrderBy(p => p.Set!.Value.Count).ThenBy(p => p.Position).ToArray();
-            _probed = probes.Length > 0;
-            if (_probed)
-            {
-                (_probeA, _atA) = (probes[0].Position, probes[0].Set!.Value);
-                (_probeB, _atB) = probes.Length > 1 ? (probes[1].Position, probes[1].Set!.Value) : (_probeA, _atA);
-            }
+                .Where(p => p.Set is not null)
+                .OrderBy(p => p.Set!.Value.Count == 1 ? 1 : 0).ThenBy(p => p.Set!.Value.Count).ThenBy(p => p.Position)
+                .Take(MaxProbes).ToArray();
+            _probes = [.. probes.Select(p => p.Position)];
+            _sets = [.. probes.Select(p => p.Set!.Value)];
         }
 
         /// <summary>False when <paramref name="part"/> (of <see cref="Length"/> characters) cannot be a key.</summary>
-        public bool MayMatch(ReadOnlySpan<char> part) =>
-            !_probed || (_atA.MayContain(part[_probeA], _ignoreCase) && _atB.MayContain(part[_probeB], _ignoreCase));
+        public bool MayMatch(ReadOnlySpan<char> part)
+        {
+            var probes = _probes;
+            var sets = _sets;
+            for (var p = 0; p < probes.Length && p < sets.Length; p++)
+            {
+                if (!sets[p].MayContain(part[probes[p]], _ignoreCase))
+                    return false;
+            }
+            return true;
+        }
     }
 
     /// <summary>A set of ASCII characters (folded to lower case under ignore-case) as a 128-bit mask.</summary>
