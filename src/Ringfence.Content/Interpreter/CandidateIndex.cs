@@ -62,22 +62,183 @@ internal sealed class CandidateIndex
     }
 
     /// <summary>Prefix (or suffix) keys of one length and comparison on one field, looked up by the value's first (last) characters.</summary>
-    internal sealed class AffixLookup(bool suffix, int length, FrozenDictionary<string, int[]> keys)
+    internal sealed class AffixLookup
     {
-        public readonly bool Suffix = suffix;
-        public readonly int Length = length;
-        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+        public readonly bool Suffix;
+        public readonly int Length;
+        public readonly FrozenDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> Keys;
+
+        // Up to four positions of the part, with the ASCII characters (folded under ignore-case) the keys have there: a part
+        // with any other ASCII character at one of them is no key, found without hashing the part. Positions where all keys
+        // agree come last: such shared structure (".exe") is usually shared by the values too.
+        private const int MaxProbes = 4;
+        private readonly int[] _probes;
+        private readonly AsciiSet[] _sets;
+        private readonly bool _ignoreCase;
+
+        public AffixLookup(bool suffix, int length, bool ignoreCase, FrozenDictionary<string, int[]> keys)
+        {
+            Suffix = suffix;
+            Length = length;
+            _ignoreCase = ignoreCase;
+            Keys = keys.GetAlternateLookup<ReadOnlySpan<char>>();
+            // Usable positions: every key has an ASCII character there.
+            var probes = Enumerable.Range(0, length)
+                .Select(j => (Position: j, Set: AsciiSet.Of(keys.Keys.Select(k => k[j]), ignoreCase)))
+                .Where(p => p.Set is not null)
+                .OrderBy(p => p.Set!.Value.Count == 1 ? 1 : 0).ThenBy(p => p.Set!.Value.Count).ThenBy(p => p.Position)
+                .Take(MaxProbes).ToArray();
+            _probes = [.. probes.Select(p => p.Position)];
+            _sets = [.. probes.Select(p => p.Set!.Value)];
+        }
+
+        /// <summary>False when <paramref name="part"/> (of <see cref="Length"/> characters) cannot be a key.</summary>
+        public bool MayMatch(ReadOnlySpan<char> part)
+        {
+            var probes = _probes;
+            var sets = _sets;
+            for (var p = 0; p < probes.Length && p < sets.Length; p++)
+            {
+                if (!sets[p].MayContain(part[probes[p]], _ignoreCase))
+                    return false;
+            }
+            return true;
+        }
     }
 
-    /// <summary>Contains keys of one comparison on one field: every literal occurrence is found by <see cref="SearchValues{T}"/>.</summary>
-    internal sealed class InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+    /// <summary>A set of ASCII characters (folded to lower case under ignore-case) as a 128-bit mask.</summary>
+    internal readonly struct AsciiSet(ulong low, ulong high)
     {
-        public readonly bool IgnoreCase = ignoreCase;
-        public readonly StringComparison Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        public readonly string[] Literals = literals;
-        public readonly int[][] Instances = instances;
-        public readonly int[] All = [.. instances.SelectMany(i => i).Distinct().Order()];
-        public readonly SearchValues<string> Search = SearchValues.Create(literals, ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal);
+        public int Count => System.Numerics.BitOperations.PopCount(low) + System.Numerics.BitOperations.PopCount(high);
+
+        /// <summary>The set of the characters, or null when one is not ASCII.</summary>
+        public static AsciiSet? Of(IEnumerable<char> chars, bool ignoreCase)
+        {
+            ulong low = 0, high = 0;
+            foreach (var c in chars)
+            {
+                if (c >= 128)
+                    return null;
+                var f = ignoreCase ? Fold(c) : c;
+                if (f < 64)
+                    low |= 1UL << f;
+                else
+                    high |= 1UL << (f - 64);
+            }
+            return new AsciiSet(low, high);
+        }
+
+        /// <summary>False only when <paramref name="c"/> is ASCII and not in the set (non-ASCII characters are not judged).</summary>
+        public bool MayContain(char c, bool ignoreCase)
+        {
+            if (c >= 128)
+                return true;
+            var f = ignoreCase ? Fold(c) : c;
+            return ((f < 64 ? low >> f : high >> (f - 64)) & 1) != 0;
+        }
+
+        /// <summary>ASCII lower-casing: under OrdinalIgnoreCase two ASCII characters are equal exactly when these are.</summary>
+        public static char Fold(char c) => char.IsAsciiLetterUpper(c) ? (char)(c | 0x20) : c;
+    }
+
+    /// <summary>
+    /// Contains keys of one comparison on one field. Every position where some literal starts is visited: long stretches
+    /// are skipped with a vectorised multi-string search (<see cref="SearchValues{T}"/>), short ones (where that search
+    /// has a fixed cost of tens of nanoseconds) with a search for the literals' first characters; at each position only
+    /// the literals with that first character are compared.
+    /// </summary>
+    internal sealed class InfixLookup
+    {
+        // Below this many remaining start positions the scalar loop is cheaper than a SearchValues call.
+        private const int ScalarBelow = 24;
+
+        public readonly bool IgnoreCase;
+        public readonly StringComparison Comparison;
+        public readonly string[] Literals;
+        public readonly int[][] Instances;
+        public readonly int[] All;
+        public readonly SearchValues<string> Search;
+        private readonly int _minLength;
+
+        // Literal indexes by first character (folded under ignore-case), for ASCII first characters; the others (only
+        // ordinal literals can have them) are tried at every non-ASCII position.
+        private readonly int[]?[] _byFirst = new int[]?[128];
+        private readonly int[] _nonAsciiFirst;
+        private readonly SearchValues<char> _firstChars;
+
+        public InfixLookup(bool ignoreCase, string[] literals, int[][] instances)
+        {
+            IgnoreCase = ignoreCase;
+            Comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            Literals = literals;
+            Instances = instances;
+            All = [.. instances.SelectMany(i => i).Distinct().Order()];
+            Search = SearchValues.Create(literals, Comparison);
+            _minLength = literals.Min(l => l.Length);
+            for (var k = 0; k < literals.Length; k++)
+            {
+                var first = literals[k][0];
+                if (first >= 128)
+                    continue;
+                var slot = ignoreCase ? AsciiSet.Fold(first) : first;
+                _byFirst[slot] = [.. _byFirst[slot] ?? [], k];
+            }
+            _nonAsciiFirst = [.. Enumerable.Range(0, literals.Length).Where(k => literals[k][0] >= 128)];
+            var firsts = literals.Select(l => l[0]);
+            _firstChars = SearchValues.Create([.. (ignoreCase ? firsts.SelectMany(c => new[] { char.ToLowerInvariant(c), char.ToUpperInvariant(c) }) : firsts).Distinct()]);
+        }
+
+        /// <summary>Marks the instances of every literal <paramref name="text"/> contains.</summary>
+        public void Mark(ReadOnlySpan<char> text, Span<ulong> candidates)
+        {
+            if (IgnoreCase && !System.Text.Ascii.IsValid(text))
+            {
+                CandidateIndex.Mark(candidates, All); // outside ASCII the search is not relied on: every such instance is evaluated
+                return;
+            }
+            var last = text.Length - _minLength; // the last position a literal can start at
+            var pos = 0;
+            while (last - pos >= ScalarBelow)
+            {
+                var at = text[pos..].IndexOfAny(Search);
+                if (at < 0)
+                    return;
+                pos += at;
+                MarkAt(text, pos, candidates);
+                pos++;
+            }
+            // Short stretch: visit only the positions holding some literal's first character.
+            while (pos <= last)
+            {
+                var at = text[pos..(last + 1)].IndexOfAny(_firstChars);
+                if (at < 0)
+                    return;
+                pos += at;
+                MarkAt(text, pos, candidates);
+                pos++;
+            }
+        }
+
+        private void MarkAt(ReadOnlySpan<char> text, int pos, Span<ulong> candidates)
+        {
+            var c = text[pos];
+            var literals = c < 128 ? _byFirst[IgnoreCase ? AsciiSet.Fold(c) : c] : _nonAsciiFirst;
+            if (literals is null)
+                return;
+            var rest = text[pos..];
+            foreach (var k in literals)
+            {
+                var literal = Literals[k];
+                if (literal.Length > rest.Length)
+                    continue;
+                // Under ignore-case both sides are ASCII here, where Ascii.EqualsIgnoreCase is OrdinalIgnoreCase (and far cheaper).
+                var match = IgnoreCase
+                    ? System.Text.Ascii.EqualsIgnoreCase(rest[..literal.Length], literal)
+                    : rest.StartsWith(literal, StringComparison.Ordinal);
+                if (match)
+                    CandidateIndex.Mark(candidates, Instances[k]);
+            }
+        }
     }
 
     private enum KeyKind : byte
@@ -96,24 +257,38 @@ internal sealed class CandidateIndex
     /// <summary>A key: the values it accepts. Complete: accepting the value means the matcher matches (so it leaves the rest).</summary>
     private sealed record Key(Matcher Matcher, KeyKind Kind, string[] Texts, long[] Integers, bool Complete = true);
 
-    private static Key? KeyOf(Matcher m) => m switch
+    /// <summary>The keys a matcher offers: its exact/set values, or its affix and its infix (a general glob has both).</summary>
+    private static IEnumerable<Key> KeysOf(Matcher m)
     {
-        ExactStringMatcher e => new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []),
-        StringSetMatcher s => new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []),
-        ExactIntegerMatcher e => new Key(m, KeyKind.Integer, [], [e.Expected]),
-        IntegerSetMatcher s => new Key(m, KeyKind.Integer, [], [.. s.Values]),
-        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
-        _ when m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) => new Key(m, (a.Suffix, a.IgnoreCase) switch
+        switch (m)
         {
-            (false, false) => KeyKind.Prefix,
-            (false, true) => KeyKind.PrefixIgnoreCase,
-            (true, false) => KeyKind.Suffix,
-            _ => KeyKind.SuffixIgnoreCase,
-        }, [a.Text], [], a.Complete),
-        _ when m.Infix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)) =>
-            new Key(m, a.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [a.Text], [], a.Complete),
-        _ => null,
-    };
+            case ExactStringMatcher e:
+                yield return new Key(m, e.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [e.Expected], []);
+                yield break;
+            case StringSetMatcher s:
+                yield return new Key(m, s.IgnoreCase ? KeyKind.IgnoreCase : KeyKind.Ordinal, [.. s.Values], []);
+                yield break;
+            case ExactIntegerMatcher e:
+                yield return new Key(m, KeyKind.Integer, [], [e.Expected]);
+                yield break;
+            case IntegerSetMatcher s:
+                yield return new Key(m, KeyKind.Integer, [], [.. s.Values]);
+                yield break;
+        }
+        // Ignore-case affixes only when ASCII: cutting them to a shorter length then never splits a surrogate pair.
+        if (m.Affix is { } a && (!a.IgnoreCase || System.Text.Ascii.IsValid(a.Text)))
+        {
+            yield return new Key(m, (a.Suffix, a.IgnoreCase) switch
+            {
+                (false, false) => KeyKind.Prefix,
+                (false, true) => KeyKind.PrefixIgnoreCase,
+                (true, false) => KeyKind.Suffix,
+                _ => KeyKind.SuffixIgnoreCase,
+            }, [a.Text], [], a.Complete);
+        }
+        if (m.Infix is { } x && (!x.IgnoreCase || System.Text.Ascii.IsValid(x.Text)))
+            yield return new Key(m, x.IgnoreCase ? KeyKind.ContainsIgnoreCase : KeyKind.Contains, [x.Text], [], x.Complete);
+    }
 
     public static CandidateIndex Build(CompiledInstance[] instances, TemplateType type)
     {
@@ -127,17 +302,14 @@ internal sealed class CandidateIndex
             options[i] = [];
             foreach (var m in instances[i].Matchers)
             {
-                if (KeyOf(m) is not { } key)
+                foreach (var key in KeysOf(m))
                 {
-                    if (m is RegexMatcher)
-                        break;
-                    continue;
+                    options[i].Add(key);
+                    foreach (var t in key.Texts)
+                        shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
+                    foreach (var n in key.Integers)
+                        shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
                 }
-                options[i].Add(key);
-                foreach (var t in key.Texts)
-                    shared[(m.FieldIndex, key.Kind, t, 0)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, t, 0)) + 1;
-                foreach (var n in key.Integers)
-                    shared[(m.FieldIndex, key.Kind, "", n)] = shared.GetValueOrDefault((m.FieldIndex, key.Kind, "", n)) + 1;
                 if (m is RegexMatcher)
                     break;
             }
@@ -177,7 +349,7 @@ internal sealed class CandidateIndex
             // Ignore-case contains keys are never complete: on a non-ASCII value all of them are candidates unchecked.
             var complete = key.Complete && key.Kind != KeyKind.ContainsIgnoreCase
                 && (key.Kind is < KeyKind.Prefix or > KeyKind.SuffixIgnoreCase || key.Texts[0].Length == affixLength[(key.Matcher.FieldIndex, key.Kind)]);
-            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : instances[i].Matchers;
+            rest[i] = complete ? [.. instances[i].Matchers.Where(m => !ReferenceEquals(m, key.Matcher))] : KeyLast(instances[i].Matchers, key.Matcher);
             var field = key.Matcher.FieldIndex;
             switch (key.Kind)
             {
@@ -218,13 +390,27 @@ internal sealed class CandidateIndex
             ignoreCase.TryGetValue(f, out var c) ? c.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.OrdinalIgnoreCase) : null,
             integers.TryGetValue(f, out var n) ? n.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray()) : null,
             [.. affixes.Where(a => a.Key.Field == f).OrderBy(a => a.Key.Suffix).ThenBy(a => a.Key.IgnoreCase).ThenBy(a => a.Key.Length)
-                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length,
+                .Select(a => new AffixLookup(a.Key.Suffix, a.Key.Length, a.Key.IgnoreCase,
                     a.Value.ToFrozenDictionary(kv => kv.Key, kv => kv.Value.ToArray(), a.Key.IgnoreCase ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal)))],
             [.. infixes.Where(x => x.Key.Field == f).OrderBy(x => x.Key.IgnoreCase)
                 .Select(x => new InfixLookup(x.Key.IgnoreCase, [.. x.Value.Keys], [.. x.Value.Values.Select(v => v.ToArray())]))])).ToArray();
         var checkedFields = instances.SelectMany(inst => inst.Matchers).Select(m => m.FieldIndex).Distinct().Order().ToArray();
         var integerFields = type.Fields.Select(f => f.Type == FieldType.Integer).ToArray();
         return new CandidateIndex(lookups, always, checkedFields, integerFields, rest);
+    }
+
+    /// <summary>
+    /// An incomplete key's literal is already known present, so its matcher is likely to match: it moves behind the other
+    /// matchers before the first regex. Those cannot fault on an indexed (well-typed) event, so only cost changes.
+    /// </summary>
+    private static Matcher[] KeyLast(Matcher[] matchers, Matcher key)
+    {
+        if (key is RegexMatcher)
+            return matchers;
+        var at = Array.IndexOf(matchers, key);
+        var end = Array.FindIndex(matchers, at, m => m is RegexMatcher);
+        end = end < 0 ? matchers.Length : end;
+        return [.. matchers[..at], .. matchers[(at + 1)..end], key, .. matchers[end..]];
     }
 
     private static Dictionary<TKey, List<int>> Bucket<TKey>(Dictionary<int, Dictionary<TKey, List<int>>> byField, int field, IEqualityComparer<TKey>? comparer)
@@ -284,35 +470,11 @@ internal sealed class CandidateIndex
                 if (text.Length < affix.Length)
                     continue;
                 var part = affix.Suffix ? text.AsSpan(text.Length - affix.Length) : text.AsSpan(0, affix.Length);
-                if (affix.Keys.TryGetValue(part, out var hits))
+                if (affix.MayMatch(part) && affix.Keys.TryGetValue(part, out var hits))
                     Mark(candidates, hits);
             }
             foreach (var infix in lookup.Infixes)
-                MarkInfixes(infix, text, candidates);
-        }
-    }
-
-    private static void MarkInfixes(InfixLookup infix, string text, Span<ulong> candidates)
-    {
-        var span = text.AsSpan();
-        if (infix.IgnoreCase && !System.Text.Ascii.IsValid(span))
-        {
-            Mark(candidates, infix.All); // outside ASCII the search is not relied on: every such instance is evaluated
-            return;
-        }
-        var offset = 0;
-        while (offset < span.Length)
-        {
-            var at = span[offset..].IndexOfAny(infix.Search);
-            if (at < 0)
-                return;
-            var start = span[(offset + at)..];
-            for (var k = 0; k < infix.Literals.Length; k++)
-            {
-                if (start.StartsWith(infix.Literals[k], infix.Comparison))
-                    Mark(candidates, infix.Instances[k]);
-            }
-            offset += at + 1;
+                infix.Mark(text, candidates);
         }
     }
 

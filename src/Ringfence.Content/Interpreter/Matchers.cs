@@ -314,6 +314,8 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
         // per-character ToUpperInvariant comparison of IsMatch agree exactly; otherwise IsMatch decides, as before.
         private readonly bool _asciiPattern;
 
+        private readonly string _longestRun;
+
         public General(int field, string pattern, bool ignoreCase) : base(field, 6)
         {
             _pattern = pattern;
@@ -322,6 +324,7 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
             _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             _minLength = pattern.Count(ch => ch != '*');
             _asciiPattern = System.Text.Ascii.IsValid(pattern);
+            _longestRun = pattern.Split(['*', '?']).MaxBy(run => run.Length) ?? "";
             if (!pattern.Contains('?'))
             {
                 var parts = pattern.Split('*');
@@ -331,6 +334,10 @@ internal abstract class GlobMatcher(int field, int cost) : Matcher(field, cost)
         }
 
         public override AffixKey? Affix => _prefix.Length > 0 ? new(_prefix, false, _ignoreCase, false) : null;
+
+        // Every literal run between wildcards occurs in a matching value, so the longest one is a contains key: with a
+        // shared head (C:\Users\*\...\tool\*) it is far more selective than the prefix.
+        public override AffixKey? Infix => _longestRun.Length > 0 ? new(_longestRun, false, _ignoreCase, false) : null;
 
         public override MatchOutcome Match(in InputValue value)
         {
