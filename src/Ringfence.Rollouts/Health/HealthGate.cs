@@ -96,7 +96,7 @@ public static class HealthGate
             outcome = GateOutcome.Continue;
             reason = "baking";
         }
-        else if (sample.ExposedHostHours < options.MinExposedHostHours || sample.ControlHostHours <= 0)
+        else if (sample.ExposedHostHours < options.MinExposedHostHours || (sample.ControlHostHours <= 0 && !options.PassWithoutControl))
         {
             outcome = GateOutcome.Inconclusive;
             reason = sample.ControlHostHours <= 0
@@ -111,7 +111,9 @@ public static class HealthGate
         else
         {
             outcome = GateOutcome.Pass;
-            reason = "bake elapsed, no metric above the suspicion threshold";
+            reason = sample.ControlHostHours <= 0
+                ? "bake elapsed, no control hosts left to compare with (the ring covers the whole fleet), nothing attributed"
+                : "bake elapsed, no metric above the suspicion threshold";
         }
 
         return new GateEvidence(outcome, reason, sample, metrics, options.AttributionHosts, suspicion, options.MinExposedHostHours, bakeElapsed);

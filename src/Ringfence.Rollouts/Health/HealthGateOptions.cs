@@ -17,6 +17,10 @@ namespace Ringfence.Rollouts.Health;
 /// At the end of the bake, a log-likelihood ratio above this fraction of the halt threshold is suspicious:
 /// the gate is inconclusive and holds for a human instead of passing.
 /// </param>
+/// <param name="PassWithoutControl">
+/// For a ring that covers the whole fleet: once every host runs the content no control hosts remain, so a bake that
+/// is over with no failed metric passes instead of holding for a human. Attribution by breadcrumbs still halts.
+/// </param>
 public sealed record HealthGateOptions(
     double FalseHaltBound = OptionRanges.DefaultFalseHaltBound,
     double MissBound = OptionRanges.DefaultMissBound,
@@ -25,7 +29,8 @@ public sealed record HealthGateOptions(
     double HeartbeatLossRatio = OptionRanges.DefaultCrashRateRatio,
     int AttributionHosts = OptionRanges.DefaultAttributionHosts,
     double MinExposedHostHours = OptionRanges.DefaultMinExposedHostHours,
-    double SuspicionFraction = OptionRanges.DefaultSuspicionFraction)
+    double SuspicionFraction = OptionRanges.DefaultSuspicionFraction,
+    bool PassWithoutControl = false)
 {
     public static HealthGateOptions Default { get; } = new();
 

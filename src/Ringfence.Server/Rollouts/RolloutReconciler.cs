@@ -101,6 +101,9 @@ public static class RolloutReconciler
                 var reachable = Math.Ceiling(observation.TargetHosts * gate.MinExposedShare) * bake.TotalHours;
                 stats = stats with { MinExposedHostHours = Math.Min(stats.MinExposedHostHours, reachable) };
             }
+            // The last ring covers everyone: when it is done there is no control group left to wait for.
+            if (i == plan.Count - 1)
+                stats = stats with { PassWithoutControl = true };
             // The minimum size is given per observation (RingEligibleHosts), as a share of the ring's target.
             rings.Add(new Ringfence.Rollouts.Rings.RingSpec(plan[i].Name, RingSelection.ByPercent(plan[i].Percent), OptionRanges.MaxRingMinimumHosts, bake, stats));
         }

@@ -92,6 +92,17 @@ public class HealthGateTests
     }
 
     [Fact]
+    public void Evaluate_NoControlHostsInAWholeFleetRing_PassesAtBakeEndButStillHaltsOnAttribution()
+    {
+        var options = HealthGateOptions.Default with { PassWithoutControl = true };
+
+        HealthGate.Evaluate(Quiet with { ControlHostHours = 0 }, options, true).Outcome.ShouldBe(GateOutcome.Pass);
+        HealthGate.Evaluate(Quiet with { ControlHostHours = 0 }, options, false).Outcome.ShouldBe(GateOutcome.Continue);
+        HealthGate.Evaluate(Quiet with { ControlHostHours = 0, AttributedCrashHosts = options.AttributionHosts }, options, true).Outcome.ShouldBe(GateOutcome.Fail);
+        HealthGate.Evaluate(Quiet with { ControlHostHours = 0, ExposedHostHours = 1 }, options, true).Outcome.ShouldBe(GateOutcome.Inconclusive, "still needs its exposure");
+    }
+
+    [Fact]
     public void Evaluate_SuspiciousButBelowHalt_IsInconclusiveAtBakeEnd()
     {
         var options = HealthGateOptions.Default;

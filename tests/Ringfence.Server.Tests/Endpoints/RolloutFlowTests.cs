@@ -60,9 +60,9 @@ public sealed class RolloutFlowTests
         agents.ShouldAllBe(a => a.Channels.ContainsKey("291"));
         await h.RunControllerAsync();
         var done = await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null);
-        done.Status.ShouldBe(RolloutStatus.Completed);
-
         var decisions = await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null);
+        done.Status.ShouldBe(RolloutStatus.Completed, string.Join(" | ", decisions.Select(d => $"{d.Kind} {d.Ring}: {d.Reason}")));
+
         decisions.Where(d => d.Kind == "promote").Select(d => d.Ring).ShouldBe([0, 1]);
         decisions.ShouldContain(d => d.Kind == "complete" && d.Evidence.HasValue);
         (await h.SendOkAsync<AuditVerification>(HttpMethod.Get, Routes.AuditVerify, ServerHarness.AdminKey, null)).Valid.ShouldBeTrue();
