@@ -20,14 +20,22 @@ public sealed class RolloutFlowTests
     public async Task Rollout_BakedAndHealthy_PromotesRingByRingAndCompletes(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
+        // Host ids are random and their buckets follow from them (the check-in and the controller must agree), so enroll
+        // until 20 hosts lie outside the 1% dogfood ring with some on each side of the 50% canary line; a host drawn
+        // into the dogfood ring is decommissioned.
+        var dogfood = RolloutPlans.BucketLimit(FastPlan[0]);
+        var canary = RolloutPlans.BucketLimit(FastPlan[1]);
         var agents = new List<TestAgent>();
-        for (var i = 0; i < 20; i++)
-            agents.Add(await h.EnrollAsync());
-        // Host ids are random, so pin the buckets: none in the 1% dogfood ring, half below the 50% canary line.
-        await using (var c = await h.Database.OpenAsync())
+        while (agents.Count < 20 || agents.All(a => RolloutPlans.Bucket(a.HostId) < canary) || agents.All(a => RolloutPlans.Bucket(a.HostId) >= canary))
         {
-            for (var i = 0; i < agents.Count; i++)
-                await c.ExecuteAsync("UPDATE hosts SET bucket = @bucket WHERE host_id = @id", new { bucket = 100L + (i * 490), id = agents[i].HostId });
+            var agent = await h.EnrollAsync();
+            if (RolloutPlans.Bucket(agent.HostId) >= dogfood)
+            {
+                agents.Add(agent);
+                continue;
+            }
+            await using var c = await h.Database.OpenAsync();
+            await c.ExecuteAsync("DELETE FROM hosts WHERE host_id = @id", new { id = agent.HostId });
         }
         var published = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 1)));
         published.ValidatedBuilds.ShouldContain("7.11.18110");
