@@ -65,6 +65,12 @@ public sealed class SlotFile
     /// </summary>
     public SlotContent? Read(long maxBytes = long.MaxValue)
     {
+        if (!_positioned)
+        {
+            // Only a slot's first write goes through a temp file; a crash there leaves it behind.
+            AtomicFile.DiscardLeftover(Path);
+            AtomicFile.DiscardLeftover(AlternatePath);
+        }
         var first = ReadSlot(Path, maxBytes);
         var second = ReadSlot(AlternatePath, maxBytes);
         SlotContent? chosen;
@@ -133,7 +139,6 @@ public sealed class SlotFile
 
     private static SlotContent? ReadSlot(string path, long maxBytes)
     {
-        AtomicFile.DiscardLeftover(path);
         byte[] bytes;
         try
         {

@@ -110,10 +110,8 @@ public sealed partial class RolloutController(
     }
 
     /// <summary>What the stored state says of <paramref name="row"/>'s ring <paramref name="ring"/> since <paramref name="ringStartedAt"/>.</summary>
-    public async Task<RingObservation> ObserveAsync(RolloutRow row, int ring, DateTimeOffset? ringStartedAt, CancellationToken ct)
+    private async Task<RingObservation> ObserveAsync(RolloutRow row, IReadOnlyList<RingSpec> plan, List<string> validated, int ring, DateTimeOffset? ringStartedAt, CancellationToken ct)
     {
-        var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
-        var validated = await ValidatedBuildsAsync(row, ct);
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
         var intervalMs = options.CheckInIntervalSeconds * 1000L;
@@ -167,14 +165,14 @@ public sealed partial class RolloutController(
     private async Task<bool> ReconcileOneAsync(RolloutRow row, bool kill, CancellationToken ct)
     {
         var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
-        var state = EngineStateOf(row);
+        var validated = await ValidatedBuildsAsync(row, ct);
         var now = time.GetUtcNow();
         var decisions = new List<ReconcileDecision>();
-        var current = state;
+        var current = EngineStateOf(row);
         // The engine is pure and takes one step per call: observe, step, and again while it moves.
         for (var step = 0; step < RolloutReconciler.MaxStepsPerPass && current.Phase is RolloutPhase.Deploying or RolloutPhase.Baking; step++)
         {
-            var obs = await ObserveAsync(row, current.Ring, current.RingStartedAt, ct);
+            var obs = await ObserveAsync(row, plan, validated, current.Ring, current.RingStartedAt, ct);
             var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate, obs, current.Ring);
             var stepped = RolloutReconciler.Step(Gate, spec, current, obs, now, plan, kill);
             if (stepped.Decisions.Count == 0)

@@ -46,7 +46,7 @@ public sealed record GateOptions
 }
 
 /// <summary>A decision with its evidence, as the server stores it. The id is the engine's (<c>rollout#sequence</c>), so storing it twice is impossible.</summary>
-public sealed record ReconcileDecision(string Id, string Kind, int Ring, string Reason, string? Actor, GateEvidence? Evidence);
+public sealed record ReconcileDecision(string Id, string Kind, int Ring, string Reason, GateEvidence? Evidence);
 
 /// <summary>Gate evidence as stored with a decision and shown on the dashboard.</summary>
 public sealed record GateEvidence(
@@ -107,6 +107,8 @@ public static class RolloutReconciler
             // The minimum size is given per observation (RingEligibleHosts), as a share of the ring's target.
             rings.Add(new Ringfence.Rollouts.Rings.RingSpec(plan[i].Name, RingSelection.ByPercent(plan[i].Percent), OptionRanges.MaxRingMinimumHosts, bake, stats));
         }
+        // The content passed the fleet-aware validator at publish (the builds are strings the engine does not need);
+        // one placeholder build satisfies the spec. Bakes are stored shortened, so the fast-track factor is 1.
         return new RolloutSpec(id, version, channel, [1], new RingPlan(rings), emergency,
             new RolloutOptions(FastTrackBakeFactor: 1, FastTrackMinimumBake: TimeSpan.Zero, AutoRollbackOnFail: false));
     }
@@ -201,7 +203,7 @@ public static class RolloutReconciler
         var reason = d.Kind == DecisionKind.Halted && d.Evidence is { } failed
             ? $"health gate failed in the {plan[d.Ring].Name} ring: {failed.Reason}"
             : d.Reason;
-        return new ReconcileDecision(d.Id, kind, ring, reason, d.Actor, evidence);
+        return new ReconcileDecision(d.Id, kind, ring, reason, evidence);
     }
 
     private static GateEvidence Evidence(EngineEvidence e, RingObservation obs, EngineState state, IReadOnlyList<RingSpec> plan, DateTimeOffset at)
@@ -234,8 +236,4 @@ public static class RolloutReconciler
         var p1 = ratio * s.ExposedHostHours / ((ratio * s.ExposedHostHours) + s.ControlHostHours);
         return Math.Ceiling((halt - (s.ControlCrashes * Math.Log((1 - p1) / (1 - p0)))) / Math.Log(p1 / p0));
     }
-
-    /// <summary>A short label for logs: "ring 2 'wave' baking".</summary>
-    public static string Describe(EngineState s, IReadOnlyList<RingSpec> plan) =>
-        string.Create(CultureInfo.InvariantCulture, $"ring {s.Ring} '{(s.Ring < plan.Count ? plan[s.Ring].Name : "?")}' {s.Phase.ToString().ToLowerInvariant()}");
 }
