@@ -1,4 +1,5 @@
 #:project ../../src/Ringfence.Agent/Ringfence.Agent.csproj
+#:project ../../src/Ringfence.Agent.Swarm/Ringfence.Agent.Swarm.csproj
 #:property PublishAot=false
 // Prepares the load benchmark: enrolls a realistic fleet, publishes a channel file and rolls it out to everyone,
 // checks every host in once (to learn its ETag), and writes the request files the wrk scripts replay.
@@ -8,6 +9,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Ringfence.Agent.Runtime;
+using Ringfence.Agent.Swarm;
 using Ringfence.Protocol;
 
 var options = ParseArgs(args);

@@ -109,11 +109,26 @@ public sealed record TelemetryEvent(
 
 /// <summary>
 /// POST /v1/agent/telemetry, same Bearer credential as check-in. The idempotency key (1..64 chars, unique per
-/// host) makes a retried batch a no-op: the server answers 200 with Duplicate = true and counts nothing.
+/// host) makes a retried batch a no-op: the server answers 200 with Duplicate = true and counts nothing. The key is
+/// bound to the batch's content: the same key with different content (a host whose state was restored from a backup
+/// or snapshot) is refused with 409 <see cref="TelemetryConflict.Code"/>, carrying the highest sequence the
+/// server holds for the host; the agent moves past it and sends the batch again under a new key.
 /// </summary>
 public sealed record TelemetryBatch(
     string HostId,
     string IdempotencyKey,
-    IReadOnlyList<TelemetryEvent> Events);
+    IReadOnlyList<TelemetryEvent> Events,
+    /// <summary>Optional: the agent's batch counter (the key is "{hostId}-{sequence}"); the server keeps the highest.</summary>
+    long? Sequence = null);
+
+/// <summary>The 409 answer to an idempotency key reused with different content.</summary>
+public static class TelemetryConflict
+{
+    /// <summary>Suffix of the ProblemDetails type.</summary>
+    public const string Code = "telemetry-key-reused";
+
+    /// <summary>ProblemDetails extension member: the highest batch sequence the server holds for the host (absent if none).</summary>
+    public const string HighestSequenceMember = "highestSequence";
+}
 
 public sealed record TelemetryAck(string IdempotencyKey, int Accepted, bool Duplicate);

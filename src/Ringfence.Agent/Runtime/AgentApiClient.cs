@@ -8,9 +8,12 @@ using Ringfence.Protocol;
 namespace Ringfence.Agent.Runtime;
 
 /// <summary>A failed call to the server. <see cref="Transient"/> failures (no answer, 5xx, 408, 429) are retried with backoff.</summary>
-public sealed class AgentApiException(string message, HttpStatusCode? status, string? problemType, Exception? inner = null)
+public sealed class AgentApiException(string message, HttpStatusCode? status, string? problemType, Exception? inner = null, long? highestSequence = null)
     : Exception(message, inner)
 {
+    /// <summary>A 409 on telemetry: the highest batch sequence the server holds for this host (its "highestSequence").</summary>
+    public long? HighestSequence { get; } = highestSequence;
+
     /// <summary>The HTTP status, or null when the server could not be reached at all.</summary>
     public HttpStatusCode? Status { get; } = status;
 
@@ -98,6 +101,7 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         if (response.IsSuccessStatusCode)
             return;
         string? type = null, detail = null;
+        long? highest = null;
         try
         {
             var text = await ReadLimitedAsync(response, 64 * 1024, path, ct);
@@ -110,13 +114,15 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
                     detail = d.GetString();
                 else if (doc.RootElement.TryGetProperty("title", out var ti) && ti.ValueKind == JsonValueKind.String)
                     detail = ti.GetString();
+                if (doc.RootElement.TryGetProperty(TelemetryConflict.HighestSequenceMember, out var h) && h.TryGetInt64(out var n) && n >= 0)
+                    highest = n;
             }
         }
         catch (Exception ex) when (ex is JsonException or AgentApiException or HttpRequestException)
         {
             // The status says enough; a body that is not a problem document adds nothing.
         }
-        throw new AgentApiException($"{path}: {(int)response.StatusCode} {detail ?? response.ReasonPhrase}", response.StatusCode, type);
+        throw new AgentApiException($"{path}: {(int)response.StatusCode} {detail ?? response.ReasonPhrase}", response.StatusCode, type, highestSequence: highest);
     }
 
     private static async Task<T> ReadJsonAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, string path, CancellationToken ct)

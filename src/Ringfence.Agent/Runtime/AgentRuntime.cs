@@ -19,7 +19,9 @@ public sealed record AgentRuntimeSetup
     public required HttpClient Http { get; init; }
     public required AgentBuildCatalog Catalog { get; init; }
     public TimeProvider Time { get; init; } = TimeProvider.System;
-    public FaultHook? Faults { get; init; }
+
+    /// <summary>When a simulated host goes down (swarms, tests); null for a real agent, whose crashes are real.</summary>
+    public ISimulatedCrashes? SimulatedCrashes { get; init; }
 
     /// <summary>Compiled channels shared with the other agents of the process; null compiles privately.</summary>
     public CompiledChannelCache? CompiledChannels { get; init; }
@@ -79,8 +81,8 @@ public sealed partial class AgentRuntime
     private bool _pendingReboot;
     private bool _serverReachable;
     private long _checkIns, _checkInFailures, _eventsEvaluated, _matches, _evaluationFaults, _crashes, _reverts, _quarantines, _refusals, _acknowledged;
-    private long _crashesSinceCheckIn;
     private long _cycles;
+    private readonly Dictionary<string, BlobState> _refetch = new(StringComparer.Ordinal);
     private string? _lastError;
     private AgentStatus? _status;
 
@@ -171,22 +173,24 @@ public sealed partial class AgentRuntime
         var now = _time.GetUtcNow();
         _loaded.Clear();
         _pendingReboot = false;
+        ReportCrashFoundAtBoot(now);
         foreach (var channel in _state.Channels.Keys.ToList())
         {
             var doc = _state.Channels[channel];
             var step = AgentMachine.Boot(doc.Machine, now, new BootEnvironment(NetworkAvailable: _serverReachable), _machineOptions);
-            Report(channel, doc, step, bootCrash: true);
+            Report(channel, doc, step);
             doc = doc with { Machine = step.State, BreadcrumbInstance = step.State.IsEvaluating ? doc.BreadcrumbInstance : null };
             // Content the signed known-bad list names is not loaded again, not even once, at boot: no network needed.
             if (doc.Find(doc.Machine.Active) is { } active && IsKnownBad(active.Sha256))
             {
                 var rollback = AgentMachine.Rollback(doc.Machine, active.Version, 0, _machineOptions);
-                Report(channel, doc, rollback, bootCrash: false);
+                Report(channel, doc, rollback);
                 doc = Prune(doc with { Machine = rollback.State, BreadcrumbInstance = null });
             }
             SetChannel(channel, doc);
         }
-        _state = _state with { Boots = _state.Boots + 1 };
+        // Up until a clean stop: still up at the next boot means this run crashed; booted once the first cycle ran.
+        _state = _state with { Boots = _state.Boots + 1, Up = true, BootCompleted = false };
         Save();
         foreach (var channel in _state.Channels.Keys.ToList())
         {
@@ -197,6 +201,42 @@ public sealed partial class AgentRuntime
         Publish();
     }
 
+    /// <summary>
+    /// A boot that finds the last run did not stop cleanly reports one crash, whatever caused it, with what the host
+    /// was running: the channel in the interpreter (its breadcrumb names the instance, when known), else the content
+    /// under evaluation, else the first channel's; the detail lists every channel. A crash before the boot's first
+    /// cycle is a failed boot.
+    /// </summary>
+    private void ReportCrashFoundAtBoot(DateTimeOffset now)
+    {
+        var channels = _state.Channels.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
+        var crashed = _state.Up || channels.Any(kv => (kv.Value.Machine.Flags & AgentFlags.Running) != 0);
+        if (!crashed)
+            return;
+        var inInterpreter = channels.FirstOrDefault(kv => (kv.Value.Machine.Flags & AgentFlags.InInterpreter) != 0);
+        var (channel, doc) = inInterpreter.Value is not null ? inInterpreter
+            : channels.FirstOrDefault(kv => kv.Value.Machine.IsEvaluating) is { Value: not null } evaluating ? evaluating
+            : channels.FirstOrDefault(kv => kv.Value.Machine.Active != 0);
+        var content = doc?.Find(doc.Machine.Active);
+        var failedBoot = _state.Up && !_state.BootCompleted;
+        var running = channels
+            .Select(kv => kv.Value.Find(kv.Value.Machine.Active))
+            .Where(c => c is not null)
+            .Select(c => $"{c!.Channel} v{c.Version} ({c.Sha256[..12]})")
+            .ToList();
+        var where = inInterpreter.Value is not null
+            ? $"inside the interpreter evaluating {channel} v{content?.Version}" + (doc!.BreadcrumbInstance is { } id ? $", instance {id}" : ", instance unknown")
+            : "outside the interpreter";
+        var detail = $"{(failedBoot ? "failed boot" : "crash")} {where}; running {(running.Count == 0 ? "no content" : string.Join(", ", running))}";
+        _outbox.Add(new TelemetryEvent(TelemetryKind.Crash, now, content is null ? null : channel, content?.Version, content?.Sha256,
+            inInterpreter.Value is not null ? doc!.BreadcrumbInstance : null, BootCrash: failedBoot, Detail: Truncate(detail, 1024)));
+        _crashes++;
+        _state = _state with { CrashesSinceCheckIn = _state.CrashesSinceCheckIn + 1 };
+        LogCrashed(_log, _state.Hostname, detail);
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+
     /// <summary>One cycle: evaluate, then talk to the server if it answers. Returns how long to wait before the next one.</summary>
     public async Task<TimeSpan> CycleAsync(CancellationToken ct)
     {
@@ -204,8 +244,20 @@ public sealed partial class AgentRuntime
             Boot();
         if (_pendingReboot)
             return _options.RebootTime;
+        if (_setup.SimulatedCrashes?.CrashOutsideInterpreter(_setup.Profile, [.. _loaded.Values.Select(l => l.Content)], _time.GetUtcNow()) == true)
+        {
+            GoDown(null);
+            return _options.RebootTime;
+        }
         EvaluateEvents();
+        if (_pendingReboot)
+            return _options.RebootTime;
         Tick();
+        if (!_state.BootCompleted)
+        {
+            _state = _state with { BootCompleted = true };
+            Save();
+        }
         _outbox.Add(Heartbeat());
         try
         {
@@ -213,6 +265,8 @@ public sealed partial class AgentRuntime
             await CheckInAsync(ct);
             if (_lastAnswer is not null)
                 await ApplyAnswerAsync(_lastAnswer, ct);
+            if (!_pendingReboot)
+                await RefetchBlobsAsync(ct);
             await FlushTelemetryAsync(ct);
             _backoff.Reset();
             _serverReachable = true;
@@ -239,6 +293,7 @@ public sealed partial class AgentRuntime
             return; // the host is "down" after a crash: its next start is the reboot that finds the breadcrumb
         foreach (var channel in _state.Channels.Keys.ToList())
             SetChannel(channel, _state.Channels[channel] with { Machine = AgentMachine.Shutdown(_state.Channels[channel].Machine) });
+        _state = _state with { Up = false };
         Save();
     }
 
@@ -262,10 +317,10 @@ public sealed partial class AgentRuntime
         var failedBoots = _state.Channels.Values.Select(d => (int)d.Machine.FailedBoots).DefaultIfEmpty(0).Max();
         var quarantined = QuarantinedHashes();
         var request = new CheckInRequest(_state.HostId!, _state.Configuration, channels,
-            new HostHealth(failedBoots, (int)Math.Min(int.MaxValue, _crashesSinceCheckIn), quarantined.Count == 0 ? null : quarantined));
+            new HostHealth(failedBoots, (int)Math.Min(int.MaxValue, _state.CrashesSinceCheckIn), quarantined.Count == 0 ? null : quarantined));
         var result = await _client.CheckInAsync(_state.Credential!, request, _etag, ct);
         _checkIns++;
-        _crashesSinceCheckIn = 0;
+        _state = _state with { CrashesSinceCheckIn = 0 };
         if (!result.NotModified)
         {
             _lastAnswer = result.Response;
@@ -299,7 +354,7 @@ public sealed partial class AgentRuntime
             // The control plane went back to older content: the state machine leaves the active content for
             // last-known-good and quarantines it.
             var rollback = AgentMachine.Rollback(machine, machine.Active, target.Version, _machineOptions);
-            Report(target.Channel, doc, rollback, bootCrash: false);
+            Report(target.Channel, doc, rollback);
             SetChannel(target.Channel, Prune(doc with { Machine = rollback.State, BreadcrumbInstance = null }));
             Save();
             if (rollback.Has(AgentEffects.LoadContent))
@@ -362,6 +417,48 @@ public sealed partial class AgentRuntime
         return verified.Bytes;
     }
 
+    /// <summary>
+    /// Fetches again, through TUF, the active content of every channel whose stored blob was missing or corrupt,
+    /// and loads it when the signed target still has the hash the agent recorded. A repository that does not answer
+    /// is the server being down: retried at the next cycle. Nothing here quarantines: only crashes do.
+    /// </summary>
+    private async Task RefetchBlobsAsync(CancellationToken ct)
+    {
+        foreach (var (channel, blob) in _refetch.ToList())
+        {
+            if (_pendingReboot || _verifier is null)
+                return;
+            if (_state.Channels.GetValueOrDefault(channel) is not { } doc || doc.Find(doc.Machine.Active) is not { } active || _loaded.ContainsKey(channel))
+            {
+                _refetch.Remove(channel);
+                continue;
+            }
+            var result = await _verifier.VerifyAsync(active.TargetName, ct);
+            if (result.Failure == TrustFailure.RepositoryUnavailable)
+                throw new AgentApiException($"repository unavailable: {result.Reason}", null, null);
+            if (result.Content is not { } verified)
+            {
+                Refuse(active, $"fetching the stored blob again failed ({result.Failure}): {result.Reason}");
+                continue;
+            }
+            if (!string.Equals(verified.Sha256, active.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                Refuse(active, $"fetching the stored blob again: the signed target {active.TargetName} now has SHA-256 {verified.Sha256}, the agent runs {active.Sha256}");
+                continue;
+            }
+            if (!TryCompile(active, verified.Bytes, out var compiled, out var why))
+            {
+                Refuse(active, why);
+                continue;
+            }
+            _store.SaveContent(active.Sha256, verified.Bytes);
+            _refetch.Remove(channel);
+            Load(channel, active, compiled!, fromBoot: false, detail: blob == BlobState.Corrupt
+                ? "CorruptBlobRefetched: the stored blob did not match its SHA-256; fetched again and verified through TUF"
+                : "MissingBlobRefetched: the stored blob was missing; fetched again and verified through TUF");
+        }
+    }
+
     private async Task RefreshKnownBadAsync(long version, CancellationToken ct)
     {
         if (await _verifier!.RefreshKnownBadListAsync(ct) is { } refused)
@@ -378,7 +475,7 @@ public sealed partial class AgentRuntime
             if (doc.Find(doc.Machine.Active) is { } active && IsKnownBad(active.Sha256))
             {
                 var step = AgentMachine.Rollback(doc.Machine, active.Version, doc.Machine.LastKnownGood == active.Version ? 0 : doc.Machine.LastKnownGood, _machineOptions);
-                Report(channel, doc, step, bootCrash: false);
+                Report(channel, doc, step);
                 SetChannel(channel, Prune(doc with { Machine = step.State, BreadcrumbInstance = null }));
                 Save();
                 LoadActive(channel, fromBoot: false);
@@ -425,12 +522,21 @@ public sealed partial class AgentRuntime
         _loaded.Remove(channel);
         if (doc.Find(doc.Machine.Active) is not { } active)
             return;
-        var bytes = _store.LoadContent(active.Sha256);
-        if (bytes is null || !TryCompile(active, bytes, out var compiled, out _))
+        var blob = _store.ReadContent(active.Sha256, out var bytes);
+        if (blob != BlobState.Intact)
         {
-            // The blob vanished or rotted on disk: it cannot run; go back to last-known-good like any bad content.
+            // The blob vanished or rotted on disk: that says nothing about the content, so it is not quarantined. The
+            // channel runs nothing until the signed target is fetched again and verified through TUF (next contact).
+            _refetch[channel] = blob;
+            _lastError = $"{channel} v{active.Version}: stored blob {active.Sha256} is {(blob == BlobState.Corrupt ? "corrupt (its SHA-256 does not match)" : "missing")}; fetching it again";
+            LogBlobUnusable(_log, _state.Hostname, channel, active.Version, blob.ToString());
+            return;
+        }
+        if (!TryCompile(active, bytes!, out var compiled, out _))
+        {
+            // Verified bytes this build cannot load: the content cannot run here; go back to last-known-good.
             var step = AgentMachine.Rollback(doc.Machine, active.Version, 0, _machineOptions);
-            Report(channel, doc, step, bootCrash: false);
+            Report(channel, doc, step);
             SetChannel(channel, Prune(doc with { Machine = step.State }));
             Save();
             if (step.State.Active != 0 && step.State.Active != active.Version)
@@ -445,36 +551,58 @@ public sealed partial class AgentRuntime
     /// breadcrumb: the "in interpreter" flag is on disk while it runs, so a crash there is attributed to the content
     /// at the next boot. (Later evaluations are not bracketed: one disk write per event would cost more than it tells.)
     /// </summary>
-    private void Load(string channel, ContentRef content, CompiledChannel compiled, bool fromBoot)
+    private void Load(string channel, ContentRef content, CompiledChannel compiled, bool fromBoot, string? detail = null)
     {
         var doc = _state.Channels[channel];
         var underEvaluation = doc.Machine.IsEvaluating;
         if (underEvaluation)
         {
-            SetChannel(channel, doc with { Machine = AgentMachine.EnterInterpreter(doc.Machine), BreadcrumbInstance = compiled.File.Instances.FirstOrDefault()?.Id });
+            // Which instance a real crash here would hit is not known in advance: the breadcrumb names none until one is known.
+            SetChannel(channel, doc with { Machine = AgentMachine.EnterInterpreter(doc.Machine), BreadcrumbInstance = null });
             Save();
         }
-        if (_setup.Faults?.Crashes(_setup.Profile, content.Sha256) == true)
+        if (_setup.SimulatedCrashes?.CrashInInterpreter(_setup.Profile, content, compiled.File) is { } crashIndex)
         {
-            // The demo's invisible fault: the host goes down right here, inside the interpreter. Nothing after this
-            // runs until the "reboot" at the next cycle (after RebootTime), whose Boot finds the flags on disk.
-            _crashes++;
-            _crashesSinceCheckIn++;
-            _pendingReboot = true;
-            _loaded.Remove(channel);
-            LogCrashed(_log, _state.Hostname, content.Channel, content.Version);
+            // A simulated fault: the host goes down right here, inside the interpreter, on that instance. Nothing after
+            // this runs until the "reboot" at the next cycle (after RebootTime), whose Boot finds the flags on disk.
+            CrashInInterpreter(channel, compiled, crashIndex);
             return;
         }
         var evaluator = compiled.CreateEvaluator();
         _loaded[channel] = new LoadedChannel(content, compiled, evaluator);
         if (underEvaluation)
         {
-            EvaluateChannel(_loaded[channel], 1);
+            if (!EvaluateChannel(_loaded[channel], 1))
+                return;
             SetChannel(channel, _state.Channels[channel] with { Machine = AgentMachine.LeaveInterpreter(_state.Channels[channel].Machine) });
             Save();
         }
-        if (!fromBoot)
-            _outbox.Add(new TelemetryEvent(TelemetryKind.Loaded, _time.GetUtcNow(), content.Channel, content.Version, content.Sha256));
+        if (!fromBoot || detail is not null)
+            _outbox.Add(new TelemetryEvent(TelemetryKind.Loaded, _time.GetUtcNow(), content.Channel, content.Version, content.Sha256, Detail: detail));
+    }
+
+    /// <summary>
+    /// The host goes down inside the interpreter while it evaluates instance <paramref name="instanceIndex"/> of the
+    /// channel: the flag and the instance are on disk first, as a crash handler would leave them, for the next boot.
+    /// </summary>
+    private void CrashInInterpreter(string channel, CompiledChannel compiled, int instanceIndex)
+    {
+        var doc = _state.Channels[channel];
+        var instances = compiled.File.Instances;
+        var instance = instanceIndex >= 0 && instanceIndex < instances.Count ? instances[instanceIndex].Id : null;
+        SetChannel(channel, doc with { Machine = AgentMachine.EnterInterpreter(doc.Machine), BreadcrumbInstance = instance });
+        Save();
+        GoDown(channel);
+    }
+
+    /// <summary>The host stops here, as a crashed host would: nothing runs until the reboot at the next cycle.</summary>
+    private void GoDown(string? channel)
+    {
+        _pendingReboot = true;
+        _loaded.Clear();
+        Save();
+        Publish();
+        LogWentDown(_log, _state.Hostname, channel ?? "(outside the interpreter)");
     }
 
     private void Tick()
@@ -493,24 +621,43 @@ public sealed partial class AgentRuntime
 
     private void EvaluateEvents()
     {
-        foreach (var loaded in _loaded.Values)
-            EvaluateChannel(loaded, _options.EventsPerCycle);
+        foreach (var loaded in _loaded.Values.ToList())
+        {
+            if (!EvaluateChannel(loaded, _options.EventsPerCycle))
+                return;
+        }
     }
 
-    private void EvaluateChannel(LoadedChannel loaded, int events)
+    /// <summary>
+    /// Evaluates synthetic events. The interpreter lets no exception escape by design, so one that does is the
+    /// interpreter crashing: the host goes down with the breadcrumb naming the instance it was evaluating. False then.
+    /// </summary>
+    private bool EvaluateChannel(LoadedChannel loaded, int events)
     {
         if (_build is null || events == 0)
-            return;
+            return true;
         Span<int> matches = stackalloc int[64];
         var supplied = _build.Build.SuppliedValues(loaded.Compiled.Type.Id) ?? 0;
         var faultsBefore = loaded.Evaluator.DisabledCount;
-        for (var i = 0; i < events; i++)
+        try
         {
-            var values = _events.Next(loaded.Compiled.Type, supplied);
-            _matches += loaded.Evaluator.Evaluate(values, matches);
-            _eventsEvaluated++;
+            for (var i = 0; i < events; i++)
+            {
+                var values = _events.Next(loaded.Compiled.Type, supplied);
+                _matches += loaded.Evaluator.Evaluate(values, matches);
+                _eventsEvaluated++;
+            }
+        }
+#pragma warning disable CA1031 // whatever escapes the interpreter is a crash of it, and is recorded as one
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            _lastError = $"the interpreter crashed evaluating {loaded.Content.Channel} v{loaded.Content.Version}: {ex.GetType().Name}: {ex.Message}";
+            CrashInInterpreter(loaded.Content.Channel, loaded.Compiled, loaded.Evaluator.CurrentInstance);
+            return false;
         }
         _evaluationFaults += loaded.Evaluator.DisabledCount - faultsBefore;
+        return true;
     }
 
     private TelemetryEvent Heartbeat()
@@ -534,7 +681,20 @@ public sealed partial class AgentRuntime
                 return;
             // Persist the batch with its key before sending: a retry after a crash reuses the key and is not counted twice.
             Save();
-            var ack = await _client.SendTelemetryAsync(_state.Credential!, new TelemetryBatch(_state.HostId!, batch.IdempotencyKey, batch.Events), ct);
+            TelemetryAck ack;
+            try
+            {
+                ack = await _client.SendTelemetryAsync(_state.Credential!, new TelemetryBatch(_state.HostId!, batch.IdempotencyKey, batch.Events, batch.Sequence == 0 ? null : batch.Sequence), ct);
+            }
+            catch (AgentApiException ex) when (ex.Status == System.Net.HttpStatusCode.Conflict && ex.HighestSequence is { } highest)
+            {
+                // The server holds other content under this key: this state was restored from an older copy. Jump past
+                // the server's high-water mark and send the same events again under a fresh key.
+                _outbox.Rebase(_state.HostId!, highest);
+                Save();
+                LogTelemetryRebased(_log, _state.Hostname, highest, _outbox.Sequence);
+                continue;
+            }
             _outbox.Acknowledge();
             if (!ack.Duplicate)
                 _acknowledged += batch.Events.Count;
@@ -542,15 +702,11 @@ public sealed partial class AgentRuntime
     }
 
     /// <summary>Turns a transition's report effects into telemetry events.</summary>
-    private void Report(string channel, ChannelDocument before, AgentStep step, bool bootCrash)
+    private void Report(string channel, ChannelDocument before, AgentStep step)
     {
         var now = _time.GetUtcNow();
         var subject = before.Find(step.Subject);
-        if (step.Has(AgentEffects.ReportCrashBreadcrumb))
-        {
-            _outbox.Add(new TelemetryEvent(TelemetryKind.Crash, now, channel, step.Subject, subject?.Sha256, before.BreadcrumbInstance, BootCrash: bootCrash,
-                Detail: "breadcrumb: crashed while evaluating this content"));
-        }
+        // The crash itself is reported once per crash, by ReportCrashFoundAtBoot; here only what it led to.
         if (step.Has(AgentEffects.ReportRevert))
         {
             _reverts++;
@@ -633,18 +789,27 @@ public sealed partial class AgentRuntime
 
     private sealed record LoadedChannel(ContentRef Content, CompiledChannel Compiled, ChannelEvaluator Evaluator);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{Hostname} enrolled as {HostId}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "{Hostname} enrolled as {HostId}")]
     private static partial void LogEnrolled(ILogger logger, string hostname, string hostId);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Hostname}: server unreachable, keeping current content: {Reason}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "{Hostname}: server unreachable, keeping current content: {Reason}")]
     private static partial void LogServerUnavailable(ILogger logger, string hostname, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Hostname}: crashed while evaluating {Channel} v{Version}")]
-    private static partial void LogCrashed(ILogger logger, string hostname, string channel, long version);
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "{Hostname}: the server holds telemetry up to sequence {Highest} that this state never sent (restored from a backup?); resending from {Next}")]
+    private static partial void LogTelemetryRebased(ILogger logger, string hostname, long highest, long next);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Hostname}: reverted {Channel} v{From} to v{To}: {Reason}")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Warning, Message = "{Hostname}: found at boot: {Detail}")]
+    private static partial void LogCrashed(ILogger logger, string hostname, string detail);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Warning, Message = "{Hostname}: went down in {Channel}")]
+    private static partial void LogWentDown(ILogger logger, string hostname, string channel);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "{Hostname}: stored blob of {Channel} v{Version} is {State}; it will be fetched again")]
+    private static partial void LogBlobUnusable(ILogger logger, string hostname, string channel, long version, string state);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "{Hostname}: reverted {Channel} v{From} to v{To}: {Reason}")]
     private static partial void LogReverted(ILogger logger, string hostname, string channel, long from, long? to, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Hostname}: refused {Channel} v{Version}: {Reason}")]
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "{Hostname}: refused {Channel} v{Version}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string hostname, string channel, long version, string reason);
 }

@@ -43,6 +43,14 @@ public sealed record AgentStateDocument
     public long KnownBadVersion { get; init; }
     public long Boots { get; init; }
     public Dictionary<string, ChannelDocument> Channels { get; init; } = new(StringComparer.Ordinal);
+    /// <summary>True from a boot until a clean stop: still true at the next boot means the host crashed.</summary>
+    public bool Up { get; init; }
+
+    /// <summary>The current boot reached its first cycle; a crash before that is a failed boot.</summary>
+    public bool BootCompleted { get; init; }
+
+    /// <summary>Crashes found at boot and not yet reported in a check-in's health.</summary>
+    public long CrashesSinceCheckIn { get; init; }
     public long TelemetrySequence { get; init; }
     public PendingBatch? TelemetryInFlight { get; init; }
     public IReadOnlyList<TelemetryEvent> TelemetryQueued { get; init; } = [];
@@ -52,6 +60,15 @@ public sealed record AgentStateDocument
     RespectNullableAnnotations = true, RespectRequiredConstructorParameters = true, UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
 [JsonSerializable(typeof(AgentStateDocument))]
 internal sealed partial class AgentStateJsonContext : JsonSerializerContext;
+
+/// <summary>What <see cref="AgentStateStore.ReadContent"/> found on disk.</summary>
+public enum BlobState
+{
+    Intact,
+    Missing,
+    /// <summary>The bytes no longer match their SHA-256 (a flipped bit, a bad sector): deleted, to be fetched again.</summary>
+    Corrupt,
+}
 
 /// <summary>The agent's state file could not be read. The message is one line naming the file and where it is broken.</summary>
 public sealed class AgentStateException(string message, Exception? inner = null) : Exception(message, inner);
@@ -139,18 +156,23 @@ public sealed class AgentStateStore
     public void SaveContent(string sha256, byte[] bytes) => AtomicFile.Write(ContentPath(sha256), bytes, Durable);
 
     /// <summary>The stored blob, or null when it is missing or no longer matches its hash (it is then deleted).</summary>
-    public byte[]? LoadContent(string sha256)
+    public byte[]? LoadContent(string sha256) => ReadContent(sha256, out var bytes) == BlobState.Intact ? bytes : null;
+
+    /// <summary>Reads the stored blob; one that no longer matches its hash is deleted (it must be fetched again).</summary>
+    public BlobState ReadContent(string sha256, out byte[]? bytes)
     {
+        bytes = null;
         var path = ContentPath(sha256);
         if (!File.Exists(path))
-            return null;
-        var bytes = File.ReadAllBytes(path);
-        if (!string.Equals(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), sha256, StringComparison.OrdinalIgnoreCase))
+            return BlobState.Missing;
+        var read = File.ReadAllBytes(path);
+        if (!string.Equals(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(read)), sha256, StringComparison.OrdinalIgnoreCase))
         {
             File.Delete(path);
-            return null;
+            return BlobState.Corrupt;
         }
-        return bytes;
+        bytes = read;
+        return BlobState.Intact;
     }
 
     private string ContentPath(string sha256) =>
@@ -181,6 +203,8 @@ public sealed class AgentStateStore
                     problems.Add($"$.channels.{channel}.contents (version {c.Version}).sha256 is not a SHA-256 in hex");
             }
         }
+        if (s.CrashesSinceCheckIn < 0)
+            problems.Add("$.crashesSinceCheckIn is negative");
         if (s.TelemetrySequence < 0)
             problems.Add("$.telemetrySequence is negative");
         return problems;

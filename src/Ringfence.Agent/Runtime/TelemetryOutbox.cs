@@ -3,7 +3,8 @@ using Ringfence.Protocol;
 namespace Ringfence.Agent.Runtime;
 
 /// <summary>A batch handed to the server: retried with the same key until acknowledged, so the server counts it once.</summary>
-public sealed record PendingBatch(string IdempotencyKey, IReadOnlyList<TelemetryEvent> Events);
+/// <remarks><see cref="Sequence"/> is 0 for a batch persisted by an older agent (its key still carries it).</remarks>
+public sealed record PendingBatch(string IdempotencyKey, IReadOnlyList<TelemetryEvent> Events, long Sequence = 0);
 
 /// <summary>
 /// Telemetry waiting to be sent. Events join the queue; <see cref="Next"/> cuts a batch with a fresh idempotency key
@@ -47,7 +48,20 @@ public sealed class TelemetryOutbox(int limit)
         var events = _queue.GetRange(0, take);
         _queue.RemoveRange(0, take);
         Sequence++;
-        InFlight = new PendingBatch($"{hostId}-{Sequence}", events);
+        InFlight = new PendingBatch($"{hostId}-{Sequence}", events, Sequence);
+        return InFlight;
+    }
+
+    /// <summary>
+    /// The server already holds different content under the batch's key: this host's state went backwards (a restored
+    /// backup or VM snapshot). Moves the sequence past the server's highest and gives the batch in flight a fresh key,
+    /// so it is sent again and counted, not dropped.
+    /// </summary>
+    public PendingBatch? Rebase(string hostId, long serverHighest)
+    {
+        Sequence = Math.Max(Sequence, serverHighest) + 1;
+        if (InFlight is { } batch)
+            InFlight = batch with { IdempotencyKey = $"{hostId}-{Sequence}", Sequence = Sequence };
         return InFlight;
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Ringfence.Agent.Runtime;
+using Ringfence.Agent.Swarm;
 using Ringfence.Cli.Demo;
 using Ringfence.Protocol;
 
@@ -70,7 +71,14 @@ public static class AgentCommand
     }
 
     /// <summary>Status lines go out unwrapped, one per line, so logs and scripts can follow them.</summary>
-    private static void Line(CliEnvironment env, string text) => env.Out.Profile.Out.Writer.WriteLine(text);
+    private static void Line(CliEnvironment env, string text)
+    {
+        // Swarm hosts report failures from the thread pool while the status loop writes.
+        lock (OutputGate)
+            env.Out.Profile.Out.Writer.WriteLine(text);
+    }
+
+    private static readonly Lock OutputGate = new();
 
     internal static Uri ParseServer(string text)
     {
@@ -96,8 +104,20 @@ public static class AgentCommand
 
     private static async Task RunSwarmAsync(CliEnvironment env, AgentRuntimeOptions options, string directory, int count, AgentBuildCatalog catalog, CancellationToken ct)
     {
-        using var swarm = AgentSwarm.Create(new AgentSwarmSetup { Options = options with { DurableWrites = false }, DataDirectory = directory, Count = count, Catalog = catalog, Time = env.Time });
-        Line(env, $"{count} simulated agents → {options.Server}, state in {Path.Combine(directory, "hosts")}");
+        // A host that fails (a corrupt state directory, an error while it runs) gets one line; the others go on.
+        using var swarm = AgentSwarm.Create(new AgentSwarmSetup
+        {
+            Options = options with { DurableWrites = false },
+            DataDirectory = directory,
+            Count = count,
+            Catalog = catalog,
+            Time = env.Time,
+            OnHostFailed = failure => Line(env, failure.ToString()),
+        });
+        if (swarm.Agents.Count == 0)
+            throw new CliException($"none of the {count} simulated agents could start (see the lines above)");
+        Line(env, $"{swarm.Agents.Count} simulated agents → {options.Server}, state in {Path.Combine(directory, "hosts")}"
+            + (swarm.Failures.Count > 0 ? $" ({swarm.Failures.Count} of {count} failed to start)" : ""));
         var run = swarm.RunAsync(ct);
         await ReportUntilDoneAsync(env, run, () => Describe(swarm.Summarize()), ct);
     }
@@ -130,5 +150,6 @@ public static class AgentCommand
     internal static string Describe(SwarmSummary s) =>
         $"{s.Enrolled}/{s.Agents} enrolled · {s.Reachable} reached the server last cycle · content: "
         + (s.HostsByContent.Count == 0 ? "none" : string.Join(", ", s.HostsByContent.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} on {kv.Value}")))
-        + $" · check-ins {s.CheckIns} · crashes {s.Crashes} · reverts {s.Reverts}";
+        + $" · check-ins {s.CheckIns} · crashes {s.Crashes} · reverts {s.Reverts}"
+        + (s.Failed > 0 ? $" · {s.Failed} failed" : "");
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Ringfence.Agent.Runtime;
+using Ringfence.Agent.Swarm;
 using Ringfence.Protocol;
 using Ringfence.Server.Hosting;
 using Microsoft.Extensions.Logging;

@@ -24,6 +24,9 @@ public sealed class ChannelEvaluator
     private readonly int[] _memoEvent = [];
     private int _event;
 
+    // The instance being evaluated (-1 between events): a crash handler reads it to name the rule in the breadcrumb.
+    private int _current = -1;
+
     // The most values any enabled instance needs; events at least this long cannot cause a missing-field fault.
     // Recomputed lazily after faults (which disable instances) and on Reset.
     private int _enabledRequired;
@@ -56,21 +59,36 @@ public sealed class ChannelEvaluator
     public bool IsDisabled(int instanceIndex) => _disabled[instanceIndex];
 
     /// <summary>
+    /// Index of the instance being evaluated, or -1 between events. Evaluation never throws by design, so when
+    /// something does escape <see cref="Evaluate(ReadOnlySpan{InputValue}, Span{int})"/> this names the instance it
+    /// was on (a crash breadcrumb). One field store per evaluated instance, no allocation.
+    /// </summary>
+    public int CurrentInstance => _current;
+
+    /// <summary>
     /// Evaluates one event (the values the agent supplies, in field order) against every enabled instance.
     /// Writes the indexes of matching instances into <paramref name="matches"/> (as many as fit, in ascending order) and
     /// returns how many matched. Allocation-free unless an instance faults.
     /// </summary>
     public int Evaluate(ReadOnlySpan<InputValue> values, Span<int> matches)
     {
+        int count;
         if (_index is null)
-            return EvaluateLinear(values, matches);
-        if (_requiredStale)
-            RecomputeRequired();
-        // The index only skips instances that would return NoMatch without faulting, which needs every read value
-        // supplied and well typed; anything else takes the linear scan, which reports the faults.
-        if (values.Length < _enabledRequired || !_index.WellTyped(values))
-            return EvaluateLinear(values, matches);
-        return EvaluateIndexed(values, matches);
+        {
+            count = EvaluateLinear(values, matches);
+        }
+        else
+        {
+            if (_requiredStale)
+                RecomputeRequired();
+            // The index only skips instances that would return NoMatch without faulting, which needs every read value
+            // supplied and well typed; anything else takes the linear scan, which reports the faults.
+            count = values.Length < _enabledRequired || !_index.WellTyped(values)
+                ? EvaluateLinear(values, matches)
+                : EvaluateIndexed(values, matches);
+        }
+        _current = -1;
+        return count;
     }
 
     private int EvaluateIndexed(ReadOnlySpan<InputValue> values, Span<int> matches)
@@ -93,6 +111,7 @@ public sealed class ChannelEvaluator
             {
                 var i = (w << 6) + System.Numerics.BitOperations.TrailingZeroCount(bits);
                 bits &= bits - 1;
+                _current = i;
                 if (RunMemoised(i, rest[i], values))
                 {
                     if (count < matches.Length)
@@ -116,6 +135,7 @@ public sealed class ChannelEvaluator
         {
             if (_disabled[i])
                 continue;
+            _current = i;
             var instance = instances[i];
             if (values.Length < instance.RequiredLength)
             {

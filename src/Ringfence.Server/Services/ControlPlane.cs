@@ -35,6 +35,8 @@ public sealed partial class ControlPlane(
 {
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    private readonly TelemetryStore _telemetry = new(db);
+
     private static string Json<T>(T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) => JsonSerializer.Serialize(value, type);
 
     private static string Details(params (string Key, object? Value)[] pairs)
@@ -311,28 +313,15 @@ public sealed partial class ControlPlane(
                 return Problems.Invalid($"$.events[{i}]: instanceId at most 128 and detail at most 1024 characters");
         }
 
-        var now = Now;
-        var inserted = await db.InTransactionAsync(async (c, tx) =>
-        {
-            var fresh = await c.ExecuteAsync(
-                "INSERT INTO telemetry_batches (host_id, idempotency_key, received_at, event_count) VALUES (@hostId, @key, @now, @count) ON CONFLICT DO NOTHING",
-                new { hostId = host.HostId, key, now, count = (long)batch.Events.Count }, tx);
-            if (fresh == 0)
-                return false;
-            var rows = FoldHeartbeats(batch.Events).Select(r => new
-            {
-                hostId = host.HostId, key, idx = (long)r.Index, kind = r.Event.Kind.ToString(), at = r.Event.At.ToUnixTimeMilliseconds(), channel = r.Event.Channel,
-                version = r.Event.ContentVersion, hash = r.Event.ContentHash, instanceId = r.Event.InstanceId, bootCrash = r.Event.BootCrash ? 1L : 0L,
-                detail = r.Event.Detail, count = (long)r.Count, now,
-            });
-            await c.ExecuteAsync(
-                """
-                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, count, received_at)
-                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @count, @now)
-                """, rows, tx);
-            return true;
-        }, ct);
-        return new TelemetryAck(key, inserted ? batch.Events.Count : 0, !inserted);
+        if (batch.Sequence is < 1)
+            return Problems.Invalid("$.sequence: at least 1 when present");
+
+        var appended = await _telemetry.AppendAsync(host.HostId, batch, FoldHeartbeats(batch.Events), Now, ct);
+        if (appended.Conflict)
+            return Problems.Create(409, TelemetryConflict.Code, "Idempotency key reused with different content",
+                $"$.idempotencyKey: '{key}' is already stored with other events (was this host's state restored from a backup?); send them again under a key past sequence {appended.HighestSequence}",
+                appended.HighestSequence is { } highest ? new Dictionary<string, object?> { [TelemetryConflict.HighestSequenceMember] = highest } : null);
+        return new TelemetryAck(key, appended.Stored ? batch.Events.Count : 0, !appended.Stored);
     }
 
     /// <summary>

@@ -1,4 +1,4 @@
-namespace Ringfence.Agent.Runtime;
+namespace Ringfence.Agent.Swarm;
 
 /// <summary>
 /// A clock that runs <see cref="Factor"/> times faster than the one beneath it, starting at <see cref="Start"/>.

@@ -1,9 +1,7 @@
+using Ringfence.Agent.Runtime;
 using Ringfence.Protocol;
 
-namespace Ringfence.Agent.Runtime;
-
-/// <summary>Who a (real or simulated) host says it is when it enrolls and checks in.</summary>
-public sealed record HostProfile(string Hostname, HostConfiguration Configuration, IReadOnlyList<string>? Groups = null);
+namespace Ringfence.Agent.Swarm;
 
 /// <summary>One (agent build × OS build) cell of a simulated fleet, with its share of hosts.</summary>
 public sealed record FleetMixEntry(string AgentBuild, string Os, string OsBuild, double Weight);

@@ -1,6 +1,7 @@
-using Ringfence.Agent.Runtime;
+using Ringfence.Agent.Swarm;
+using Ringfence.Agent.Tests.Runtime;
 
-namespace Ringfence.Agent.Tests.Runtime;
+namespace Ringfence.Agent.Tests.Swarm;
 
 public sealed class CompressedTimeProviderTests
 {

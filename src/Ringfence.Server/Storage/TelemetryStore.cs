@@ -1,0 +1,74 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Ringfence.Protocol;
+
+namespace Ringfence.Server.Storage;
+
+/// <summary>What became of a telemetry batch.</summary>
+/// <param name="Stored">New: its events were stored.</param>
+/// <param name="Conflict">Its key is already stored with other content (nothing was stored).</param>
+/// <param name="HighestSequence">On a conflict: the highest batch sequence stored for the host, if any.</param>
+public readonly record struct TelemetryAppend(bool Stored, bool Conflict, long? HighestSequence);
+
+/// <summary>
+/// The SQL of telemetry ingest: one row per batch (key, content hash, sequence) and its events, in one transaction.
+/// The key is bound to the content: the same key with the same content is a duplicate (stored once), with other
+/// content a conflict, never silently dropped.
+/// </summary>
+public sealed class TelemetryStore(Database db)
+{
+    /// <summary>
+    /// The batch's content hash: SHA-256 of its events as this server serialises them, so a retry parses to the same
+    /// value whatever whitespace or member order the agent sent.
+    /// </summary>
+    public static string ContentHash(TelemetryBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var canonical = JsonSerializer.SerializeToUtf8Bytes(new TelemetryBatch(batch.HostId, "", batch.Events), ProtocolJsonContext.Default.TelemetryBatch);
+        return Convert.ToHexStringLower(SHA256.HashData(canonical));
+    }
+
+    /// <summary>Stores the batch and its (already folded) event rows unless its key is known; see <see cref="TelemetryAppend"/>.</summary>
+    public Task<TelemetryAppend> AppendAsync(string hostId, TelemetryBatch batch, IReadOnlyList<(int Index, TelemetryEvent Event, int Count)> rows, long now, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var key = batch.IdempotencyKey;
+        var hash = ContentHash(batch);
+        return db.InTransactionAsync(async (c, tx) =>
+        {
+            var fresh = await c.ExecuteAsync(
+                """
+                INSERT INTO telemetry_batches (host_id, idempotency_key, received_at, event_count, content_sha256, sequence)
+                VALUES (@hostId, @key, @now, @count, @hash, @sequence) ON CONFLICT DO NOTHING
+                """,
+                new { hostId, key, now, count = (long)batch.Events.Count, hash, sequence = batch.Sequence }, tx);
+            if (fresh == 0)
+            {
+                var stored = await c.ExecuteScalarAsync<string?>(
+                    "SELECT content_sha256 FROM telemetry_batches WHERE host_id = @hostId AND idempotency_key = @key", new { hostId, key }, tx);
+                // A row from before content hashes were kept cannot be compared: a duplicate, as it always was.
+                if (stored is null || string.Equals(stored, hash, StringComparison.Ordinal))
+                    return new TelemetryAppend(false, false, null);
+                var highest = await c.ExecuteScalarAsync<long?>(
+                    "SELECT MAX(sequence) FROM telemetry_batches WHERE host_id = @hostId", new { hostId }, tx);
+                // Rows from before v6 carry no sequence; the reused key's own sequence is then the floor.
+                if (batch.Sequence is { } own && (highest is null || highest < own))
+                    highest = own;
+                return new TelemetryAppend(false, true, highest);
+            }
+            await c.ExecuteAsync(
+                """
+                INSERT INTO telemetry_events (host_id, idempotency_key, idx, kind, at, channel, content_version, content_hash, instance_id, boot_crash, detail, count, received_at)
+                VALUES (@hostId, @key, @idx, @kind, @at, @channel, @version, @hash, @instanceId, @bootCrash, @detail, @count, @now)
+                """,
+                rows.Select(r => new
+                {
+                    hostId, key, idx = (long)r.Index, kind = r.Event.Kind.ToString(), at = r.Event.At.ToUnixTimeMilliseconds(), channel = r.Event.Channel,
+                    version = r.Event.ContentVersion, hash = r.Event.ContentHash, instanceId = r.Event.InstanceId, bootCrash = r.Event.BootCrash ? 1L : 0L,
+                    detail = r.Event.Detail, count = (long)r.Count, now,
+                }), tx);
+            return new TelemetryAppend(true, false, null);
+        }, ct);
+    }
+}
