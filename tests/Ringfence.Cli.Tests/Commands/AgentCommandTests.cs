@@ -90,4 +90,21 @@ public sealed class AgentCommandTests : IDisposable
         _out.ToString().ShouldContain("stopped; state saved");
         File.Exists(Path.Combine(_dir, "agent-state.json")).ShouldBeTrue();
     }
+
+    [Fact]
+    public void Agent_SimulateWithOneHostStateCorrupt_ReportsThatHostAndRunsTheOthers()
+    {
+        var broken = Path.Combine(_dir, "hosts", "000003");
+        Directory.CreateDirectory(broken);
+        File.WriteAllText(Path.Combine(broken, "agent-state.json"), "{\"hostname\": 12,");
+
+        var exit = Run("agent", "--server", "http://127.0.0.1:1/", "--data", _dir, "--token", "t", "--simulate", "10", "--duration", "1.5");
+
+        exit.ShouldBe(ExitCodes.Ok, _error.ToString());
+        var lines = _out.ToString().Split('\n');
+        lines.Where(l => l.StartsWith("host ", StringComparison.Ordinal)).ShouldHaveSingleItem().ShouldStartWith($"host 000003 ({broken}) failed: agent state ");
+        _out.ToString().ShouldContain("9 simulated agents");
+        _out.ToString().ShouldContain("1 of 10 failed to start");
+        _out.ToString().ShouldContain("stopped; state saved");
+    }
 }

@@ -24,6 +24,22 @@ public class ChannelEvaluatorTests
     }
 
     [Fact]
+    public void CurrentInstance_DuringEvaluation_NamesTheInstanceBeingEvaluatedThenResets()
+    {
+        var compiled = CompiledChannel.Compile(TestContent.Channel291(Criterion.Regex("^[0-9a-f]{64}$")), TestContent.Ipc21);
+        ChannelEvaluator? evaluator = null;
+        var seen = new List<int>();
+        evaluator = compiled.CreateEvaluator(_ => seen.Add(evaluator!.CurrentInstance)); // the callback runs inside the evaluation
+        evaluator.CurrentInstance.ShouldBe(-1);
+
+        evaluator.Evaluate(TestContent.IpcEvent(20));
+
+        // The fault is on the second instance (ipc-0291), and that is the instance the evaluator says it is on; not the first.
+        seen.ShouldBe([1]);
+        evaluator.CurrentInstance.ShouldBe(-1);
+    }
+
+    [Fact]
     public void Evaluate_AfterFault_InstanceStaysDisabledAndIsReportedOnce()
     {
         var evaluator = CompiledChannel.Compile(TestContent.Channel291(Criterion.Exact("abc")), TestContent.Ipc21).CreateEvaluator();
