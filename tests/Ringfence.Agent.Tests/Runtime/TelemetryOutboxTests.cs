@@ -61,4 +61,24 @@ public sealed class TelemetryOutboxTests
         outbox.Add(new TelemetryEvent(TelemetryKind.Heartbeat, Now));
         outbox.Next("h1", 10)!.IdempotencyKey.ShouldBe("h1-8");
     }
+
+    [Fact]
+    public void Rebase_ServerHoldsHigherSequence_SameEventsGetAKeyPastIt()
+    {
+        var outbox = new TelemetryOutbox(100);
+        outbox.Restore(2, null, []); // restored from a snapshot taken at sequence 2
+        outbox.Add(new TelemetryEvent(TelemetryKind.Revert, Now, "C-1", 18));
+        var reused = outbox.Next("h1", 10)!;
+        reused.IdempotencyKey.ShouldBe("h1-3");
+
+        var rebased = outbox.Rebase("h1", serverHighest: 9)!;
+
+        rebased.IdempotencyKey.ShouldBe("h1-10");
+        rebased.Sequence.ShouldBe(10);
+        rebased.Events.ShouldBe(reused.Events);
+        outbox.Next("h1", 10).ShouldBeSameAs(rebased);
+        outbox.Acknowledge();
+        outbox.Add(new TelemetryEvent(TelemetryKind.Heartbeat, Now));
+        outbox.Next("h1", 10)!.IdempotencyKey.ShouldBe("h1-11");
+    }
 }
