@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Sockets;
+using Dapper;
+using Ringfence.Cli;
+using Ringfence.Protocol;
+using Ringfence.Server.Hosting;
+using Ringfence.Server.Tests.Fixtures;
+
+namespace Ringfence.Server.Tests.Hosting;
+
+/// <summary>Bootstrap secrets are generated only once the server listens; a server nobody can administer says how to get back in.</summary>
+public sealed class BootstrapTests
+{
+    private static RingfenceServerOptions Options(TestStorage storage, string urls) =>
+        storage.Options(new RingfenceServerOptions { Urls = urls, RunController = false });
+
+    private static async Task<HttpStatusCode> WhoAmIAsync(RunningServer server, string key)
+    {
+        using var http = new HttpClient { BaseAddress = server.BaseAddress };
+        using var request = new HttpRequestMessage(HttpMethod.Get, Routes.WhoAmI);
+        request.Headers.Add(Routes.ApiKeyHeader, key);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
+
+    [Fact]
+    public async Task StartAsync_PortTakenThenFree_SecondStartGeneratesAndReturnsUsableSecrets()
+    {
+        using var storage = new TestStorage("sqlite");
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        await Should.ThrowAsync<IOException>(() => RingfenceServer.StartAsync(Options(storage, $"http://127.0.0.1:{port}"), TimeProvider.System, b => b.Logging.ClearProviders()));
+        await using (var c = await storage.Database().OpenAsync())
+        {
+            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys")).ShouldBe(0, "nothing generated that could not be printed");
+            (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enrollment_tokens")).ShouldBe(0);
+        }
+        taken.Stop();
+
+        await using var server = await RingfenceServer.StartAsync(Options(storage, "http://127.0.0.1:0"), TimeProvider.System, b => b.Logging.ClearProviders());
+        server.GeneratedAdminKey.ShouldNotBeNull();
+        server.GeneratedEnrollmentToken.ShouldNotBeNull();
+        server.UsableAdminKeys.ShouldBe(1);
+        (await WhoAmIAsync(server, server.GeneratedAdminKey)).ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task AdminIssueKey_NoUsableAdminKey_IssuesAnAuditedKeyThatWorks()
+    {
+        using var storage = new TestStorage("sqlite");
+        await using (var first = await RingfenceServer.StartAsync(Options(storage, "http://127.0.0.1:0"), TimeProvider.System, b => b.Logging.ClearProviders()))
+            first.GeneratedAdminKey.ShouldNotBeNull(); // printed once, then "lost"
+        await using (var c = await storage.Database().OpenAsync())
+            await c.ExecuteAsync("UPDATE api_keys SET expires_at = 1");
+        await using (var locked = await RingfenceServer.StartAsync(Options(storage, "http://127.0.0.1:0"), TimeProvider.System, b => b.Logging.ClearProviders()))
+        {
+            locked.GeneratedAdminKey.ShouldBeNull("a key exists: none is generated behind the operator's back");
+            locked.UsableAdminKeys.ShouldBe(0);
+        }
+
+        var output = new StringWriter();
+        var env = new CliEnvironment { Out = CliEnvironment.PlainConsole(output), Error = output, GetVariable = _ => null };
+        CliApp.Run(["admin", "issue-key", "--data", storage.DataDirectory, "--name", "break-glass"], env).ShouldBe(0, output.ToString());
+        var lines = output.ToString().Trim().Split('\n');
+        lines[0].ShouldContain("('break-glass') issued and audited");
+        var key = lines[1].Trim();
+        key.ShouldStartWith("rfk_");
+
+        await using var server = await RingfenceServer.StartAsync(Options(storage, "http://127.0.0.1:0"), TimeProvider.System, b => b.Logging.ClearProviders());
+        server.UsableAdminKeys.ShouldBe(1);
+        (await WhoAmIAsync(server, key)).ShouldBe(HttpStatusCode.OK);
+        await using var check = await storage.Database().OpenAsync();
+        var entry = await check.QuerySingleAsync<(string Actor, string Details)>("SELECT actor, details_json FROM audit_log WHERE action = 'api-key.create' ORDER BY seq DESC LIMIT 1");
+        entry.Actor.ShouldStartWith("cli:");
+        entry.Details.ShouldContain("break-glass");
+    }
+
+    [Fact]
+    public void AdminIssueKey_NoDatabase_Exits2WithOneLine()
+    {
+        var output = new StringWriter();
+        var env = new CliEnvironment { Out = CliEnvironment.PlainConsole(output), Error = output, GetVariable = _ => null };
+        CliApp.Run(["admin", "issue-key", "--data", Path.Combine(Path.GetTempPath(), "ringfence-none-" + Guid.NewGuid().ToString("N"))], env).ShouldBe(2);
+        output.ToString().ShouldStartWith("error: ");
+        output.ToString().ShouldContain("no database here");
+    }
+}
