@@ -55,7 +55,7 @@ public sealed record AuditCheckpoint(long Seq, string HeadHash, long At, string 
 
     /// <summary>
     /// Reads a kept head: either a checkpoint as GET /v1/audit/checkpoint returns it, or a TUF targets.json (an
-    /// agent's or a mirror's copy) whose audit/checkpoint.json target carries one. Throws <see cref="FormatException"/>
+    /// agent's copy in its state directory's tuf/targets.json, or a mirror's) whose audit/checkpoint.json target carries one. Throws <see cref="FormatException"/>
     /// naming what is wrong.
     /// </summary>
     public static AuditCheckpoint ParseKeptHead(ReadOnlySpan<byte> bytes)
@@ -63,7 +63,9 @@ public sealed record AuditCheckpoint(long Seq, string HeadHash, long At, string 
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(bytes);
+            // The first JSON value only: an agent's tuf/targets.json carries a slot trailer after it.
+            var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowMultipleValues = true });
+            root = JsonNode.Parse(ref reader);
         }
         catch (JsonException ex)
         {

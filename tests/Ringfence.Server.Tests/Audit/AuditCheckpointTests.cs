@@ -227,8 +227,10 @@ public sealed class AuditCheckpointTests
         saved.StatusCode.ShouldBe(HttpStatusCode.OK);
         var headFile = Path.Combine(h.Storage.DataDirectory, "kept-head.json");
         await File.WriteAllBytesAsync(headFile, await saved.Content.ReadAsByteArrayAsync());
-        var agentTargets = Path.Combine(h.Storage.DataDirectory, "agent-targets.json");
-        await File.WriteAllBytesAsync(agentTargets, await h.Http.GetByteArrayAsync("/tuf/metadata/targets.json"));
+        // As an agent keeps it: its trusted-metadata store, a slot file with a trailer.
+        var agentTuf = new Ringfence.Agent.Updates.FileTrustedMetadataStore(Path.Combine(h.Storage.DataDirectory, "agent-state", "tuf"));
+        agentTuf.Save("targets", await h.Http.GetByteArrayAsync("/tuf/metadata/targets.json"));
+        var agentTargets = Path.Combine(agentTuf.Directory, "targets.json");
 
         // The attacker removes the newest entries, the checkpoint over them, and puts back the older signed targets.json.
         await using (var c = await h.Database.OpenAsync())

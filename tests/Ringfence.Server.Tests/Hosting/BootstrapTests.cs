@@ -77,6 +77,61 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public async Task Serve_NoUsableAdminKey_SaysHowToIssueOne()
+    {
+        using var storage = new TestStorage("sqlite");
+        await using (var first = await RingfenceServer.StartAsync(Options(storage, "http://127.0.0.1:0"), TimeProvider.System, b => b.Logging.ClearProviders()))
+            first.GeneratedAdminKey.ShouldNotBeNull();
+        await using (var c = await storage.Database().OpenAsync())
+            await c.ExecuteAsync("UPDATE api_keys SET revoked_at = 1");
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        var output = new LineSignal("ringfence: issue one with", stop);
+        var env = new CliEnvironment
+        {
+            Out = CliEnvironment.PlainConsole(output), Error = output, Cancellation = stop.Token,
+            GetVariable = name => name == "RINGFENCE__RUNCONTROLLER" ? "false" : name == "RINGFENCE__TUFKEYITERATIONS" ? TestStorage.FastKeyIterations.ToString(System.Globalization.CultureInfo.InvariantCulture) : null,
+        };
+        var exit = await Task.Run(() => CliApp.Run(["serve", "--urls", "http://127.0.0.1:0", "--data", storage.DataDirectory], env));
+        exit.ShouldBe(0, output.ToString());
+        output.ToString().ShouldContain("no usable admin API key");
+        output.ToString().ShouldContain($"ringfence admin issue-key --data {storage.DataDirectory}");
+        output.ToString().ShouldNotContain("bootstrap admin API key", customMessage: "revoked keys are not replaced behind the operator's back");
+    }
+
+    /// <summary>Collects output and stops the server (cancels <paramref name="stop"/>) once a line starting with <paramref name="stopAt"/> is out.</summary>
+    private sealed class LineSignal(string stopAt, CancellationTokenSource stop) : StringWriter
+    {
+        private readonly Lock _gate = new();
+
+        public override void Write(char value)
+        {
+            lock (_gate)
+                base.Write(value);
+        }
+
+        public override void Write(string? value)
+        {
+            lock (_gate)
+                base.Write(value);
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (_gate)
+                base.WriteLine(value);
+            if (value is not null && value.StartsWith(stopAt, StringComparison.Ordinal))
+                stop.Cancel();
+        }
+
+        public override string ToString()
+        {
+            lock (_gate)
+                return base.ToString();
+        }
+    }
+
+    [Fact]
     public void AdminIssueKey_NoDatabase_Exits2WithOneLine()
     {
         var output = new StringWriter();
