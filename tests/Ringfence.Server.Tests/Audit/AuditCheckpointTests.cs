@@ -319,6 +319,28 @@ public sealed class AuditCheckpointTests
         storage.Dispose();
     }
 
+    [Fact]
+    public async Task AuditCheckpointService_CleanStop_SignsTheUnsignedTail()
+    {
+        using var storage = new TestStorage("sqlite");
+        var options = storage.Options(new RingfenceServerOptions { Urls = "http://127.0.0.1:0", RunController = true, BootstrapAdminKey = ServerHarness.AdminKey });
+        var time = new ManualTime(new DateTimeOffset(2024, 7, 19, 4, 0, 0, TimeSpan.Zero));
+        long last;
+        await using (var server = await RingfenceServer.StartAsync(options, time, b => b.Logging.ClearProviders()))
+        {
+            var db = server.Services.GetRequiredService<Database>();
+            for (var i = 0; i < 3; i++)
+                await db.InTransactionAsync((c, tx) => AuditLog.AppendAsync(c, tx, db.Provider, 1, "operator:alice", "rollout.halt", "ro_1", null));
+            await using var c = await db.OpenAsync();
+            last = await c.ExecuteScalarAsync<long>("SELECT MAX(seq) FROM audit_log");
+        }
+        await using var check = await storage.Database().OpenAsync();
+        var result = await AuditLog.VerifyAsync(check);
+        result.Valid.ShouldBeTrue(result.Problem);
+        result.LastCheckpoint!.Seq.ShouldBe(last);
+        result.UnsignedEntries.ShouldBe(0);
+    }
+
     [Theory]
     [InlineData(0, 60, "AuditCheckpointEvery")]
     [InlineData(1_000_001, 60, "AuditCheckpointEvery")]

@@ -132,6 +132,25 @@ public sealed class BootstrapTests
     }
 
     [Fact]
+    public async Task StartAsync_ConfiguredBootstrapKeyRevoked_StaysRevokedAfterRestart()
+    {
+        using var storage = new TestStorage("sqlite");
+        var options = Options(storage, "http://127.0.0.1:0") with { BootstrapAdminKey = ServerHarness.AdminKey };
+        await using (var first = await RingfenceServer.StartAsync(options, TimeProvider.System, b => b.Logging.ClearProviders()))
+        {
+            using var http = new HttpClient { BaseAddress = first.BaseAddress };
+            http.DefaultRequestHeaders.Add(Routes.ApiKeyHeader, ServerHarness.AdminKey);
+            using var created = await http.PostAsync(Routes.ApiKeys, new StringContent("""{"name":"second","role":"admin"}""", System.Text.Encoding.UTF8, "application/json"));
+            created.StatusCode.ShouldBe(HttpStatusCode.Created);
+            var keys = System.Text.Json.JsonSerializer.Deserialize<IReadOnlyList<ApiKeyDto>>(await http.GetStringAsync(Routes.ApiKeys), ServerHarness.Json)!;
+            using var revoked = await http.PostAsync(Routes.ApiKeyRevoke(keys.Single(k => k.Name == "bootstrap-admin").Id), null);
+            revoked.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+        await using var second = await RingfenceServer.StartAsync(options, TimeProvider.System, b => b.Logging.ClearProviders());
+        (await WhoAmIAsync(second, ServerHarness.AdminKey)).ShouldBe(HttpStatusCode.Unauthorized, "the environment variable does not bring a revoked key back");
+    }
+
+    [Fact]
     public void AdminIssueKey_NoDatabase_Exits2WithOneLine()
     {
         var output = new StringWriter();
