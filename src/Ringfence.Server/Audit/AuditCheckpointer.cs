@@ -17,7 +17,8 @@ public sealed partial class AuditCheckpointer(Database db, RingfenceServerOption
         // A cheap read first: most polls find nothing due and should not take the single SQLite writer.
         await using (var read = await db.OpenAsync(ct))
         {
-            if (!Due(await AuditCheckpointStore.LatestAsync(read, null, ct), await HeadOfAsync(read, null, ct), force))
+            var latest = await AuditCheckpointStore.LatestAsync(read, null, ct);
+            if (!Due(latest, await HeadOfAsync(read, null, latest), force))
                 return null;
         }
         var checkpoint = await db.InTransactionAsync(async (c, tx) =>
@@ -25,7 +26,7 @@ public sealed partial class AuditCheckpointer(Database db, RingfenceServerOption
             if (db.Provider == StorageProvider.Postgres)
                 await Dapper.SqlMapper.ExecuteAsync(c, "SELECT pg_advisory_xact_lock(7340002)", transaction: tx);
             var last = await AuditCheckpointStore.LatestAsync(c, tx, ct);
-            var head = await HeadOfAsync(c, tx, ct, last);
+            var head = await HeadOfAsync(c, tx, last);
             if (!Due(last, head, force))
                 return null;
             var signed = AuditCheckpoint.Sign(head!.Value.Seq, head.Value.Hash, Now, signer.Key);
@@ -38,15 +39,11 @@ public sealed partial class AuditCheckpointer(Database db, RingfenceServerOption
         return checkpoint;
     }
 
-    private static async Task<(long Seq, string Hash, long? FirstUnsignedAt, long SignedUpTo)?> HeadOfAsync(System.Data.Common.DbConnection c,
-        System.Data.Common.DbTransaction? tx, CancellationToken ct, AuditCheckpoint? last = null)
-    {
-        last ??= await AuditCheckpointStore.LatestAsync(c, tx, ct);
-        var signedUpTo = last?.Seq ?? 0;
-        return await AuditCheckpointStore.HeadAsync(c, tx, signedUpTo) is { } h ? (h.Seq, h.Hash, h.FirstUnsignedAt, signedUpTo) : null;
-    }
+    private static async Task<(long Seq, string Hash, long? FirstUnsignedAt)?> HeadOfAsync(System.Data.Common.DbConnection c,
+        System.Data.Common.DbTransaction? tx, AuditCheckpoint? last) =>
+        await AuditCheckpointStore.HeadAsync(c, tx, last?.Seq ?? 0);
 
-    private bool Due(AuditCheckpoint? last, (long Seq, string Hash, long? FirstUnsignedAt, long SignedUpTo)? head, bool force)
+    private bool Due(AuditCheckpoint? last, (long Seq, string Hash, long? FirstUnsignedAt)? head, bool force)
     {
         if (head is not { } h || h.Seq <= (last?.Seq ?? 0))
             return false;
