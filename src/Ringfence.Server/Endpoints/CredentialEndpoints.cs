@@ -10,6 +10,12 @@ namespace Ringfence.Server.Endpoints;
 /// <summary>Operator keys and host credentials (list, revoke, decommission) and the audit log's signed checkpoints.</summary>
 public static class CredentialEndpoints
 {
+    /// <summary>These routes take no body: one sent is refused (after authentication), not ignored.</summary>
+    private static ProblemHttpResult? BodyRefused(HttpContext http) =>
+        http.Request.ContentLength is > 0 || http.Request.Headers.TransferEncoding.Count > 0
+            ? Problems.Invalid($"{http.Request.Method} {http.Request.Path} takes no body")
+            : null;
+
     public static void MapCredentialApi(this RouteGroupBuilder v1)
     {
         var keys = v1.MapGroup("/api-keys").WithTags("Operators");
@@ -17,6 +23,8 @@ public static class CredentialEndpoints
             .RequireRole(OperatorRole.Admin);
         keys.MapPost("/{id}/revoke", async Task<Results<Ok<ApiKeyDto>, ProblemHttpResult>> (string id, HttpContext http, CredentialLifecycle lifecycle) =>
         {
+            if (BodyRefused(http) is { } refused)
+                return refused;
             var outcome = await lifecycle.RevokeApiKeyAsync(OperatorAuth.Current(http), id, http.RequestAborted);
             return outcome.Problem is { } p ? p : TypedResults.Ok(outcome.Value);
         }).RequireRole(OperatorRole.Admin);
@@ -24,11 +32,15 @@ public static class CredentialEndpoints
         var hosts = v1.MapGroup("/hosts").WithTags("Fleet");
         hosts.MapPost("/{id}/revoke", async Task<Results<Ok<HostCredentialChange>, ProblemHttpResult>> (string id, HttpContext http, CredentialLifecycle lifecycle) =>
         {
+            if (BodyRefused(http) is { } refused)
+                return refused;
             var outcome = await lifecycle.RevokeHostAsync(OperatorAuth.Current(http), id, http.RequestAborted);
             return outcome.Problem is { } p ? p : TypedResults.Ok(outcome.Value);
         }).RequireRole(OperatorRole.Admin);
         hosts.MapDelete("/{id}", async Task<Results<Ok<HostCredentialChange>, ProblemHttpResult>> (string id, HttpContext http, CredentialLifecycle lifecycle) =>
         {
+            if (BodyRefused(http) is { } refused)
+                return refused;
             var outcome = await lifecycle.DecommissionHostAsync(OperatorAuth.Current(http), id, http.RequestAborted);
             return outcome.Problem is { } p ? p : TypedResults.Ok(outcome.Value);
         }).RequireRole(OperatorRole.Admin);
@@ -41,8 +53,10 @@ public static class CredentialEndpoints
                 ? TypedResults.Ok(latest.ToDto())
                 : Problems.NotFound("no audit checkpoint has been signed yet");
         }).RequireRole(OperatorRole.Viewer);
-        checkpoint.MapPost("/", async Task<Results<Ok<AuditCheckpointDto>, ProblemHttpResult>> (Database db, AuditCheckpointer checkpointer, CancellationToken ct) =>
+        checkpoint.MapPost("/", async Task<Results<Ok<AuditCheckpointDto>, ProblemHttpResult>> (HttpContext http, Database db, AuditCheckpointer checkpointer, CancellationToken ct) =>
         {
+            if (BodyRefused(http) is { } refused)
+                return refused;
             // Signs the unsigned tail now (e.g. before a backup); with nothing unsigned, answers the newest checkpoint.
             if (await checkpointer.CheckpointAsync(force: true, ct) is { } signed)
                 return TypedResults.Ok(signed.ToDto());

@@ -75,6 +75,24 @@ public sealed class CredentialLifecycleTests
     }
 
     [Fact]
+    public async Task BodylessRoutes_WithABody_Return400AndChangeNothing()
+    {
+        await using var h = await ServerHarness.StartAsync("sqlite");
+        var created = await h.SendOkAsync<ApiKeyCreated>(HttpMethod.Post, Routes.ApiKeys, ServerHarness.AdminKey, new CreateApiKeyRequest("kept", OperatorRole.Viewer));
+        var agent = await h.EnrollAsync();
+        foreach (var (method, path) in new[] { (HttpMethod.Post, Routes.ApiKeyRevoke(created.Id)), (HttpMethod.Post, Routes.HostRevoke(agent.HostId)), (HttpMethod.Delete, Routes.Host(agent.HostId)), (HttpMethod.Post, Routes.AuditCheckpoint) })
+        {
+            using var response = await h.Http.SendAsync(h.Request(method, path, ServerHarness.AdminKey, rawJson: """{"enabled":true}"""));
+            response.StatusCode.ShouldBe(HttpStatusCode.BadRequest, $"{method} {path}");
+            (await DetailAsync(response)).ShouldContain("takes no body");
+        }
+        (await WhoAmIAsync(h, created.Key)).ShouldBe(HttpStatusCode.OK);
+        (await agent.CheckInAsync()).ShouldNotBeNull();
+        await using var c = await h.Database.OpenAsync();
+        (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM audit_checkpoints")).ShouldBe(0);
+    }
+
+    [Fact]
     public async Task RevokeApiKey_OnAnotherNode_RefusedAfterOnePoll()
     {
         await using var h = await ServerHarness.StartAsync("sqlite");
