@@ -150,12 +150,21 @@ public sealed record AuditEntryDto(
 
 public sealed record AuditPage(IReadOnlyList<AuditEntryDto> Entries, long? NextAfter);
 
-public sealed record AuditVerification(bool Valid, long EntriesChecked, long? FirstBrokenSequence, string? Problem);
+/// <summary>
+/// GET /v1/audit/verify: the chain walked from entry 1, every signed checkpoint checked against it (and the head the
+/// TUF metadata publishes). UnsignedEntries are the newest entries after the last checkpoint: their removal shows only
+/// against a head kept elsewhere.
+/// </summary>
+public sealed record AuditVerification(bool Valid, long EntriesChecked, long? FirstBrokenSequence, string? Problem,
+    long CheckpointsChecked = 0, AuditCheckpointDto? LastCheckpoint = null, long UnsignedEntries = 0);
 
-/// <summary>POST /v1/api-keys (admin): the key is shown once in the response.</summary>
-public sealed record CreateApiKeyRequest(string Name, OperatorRole Role);
+/// <summary>
+/// POST /v1/api-keys (admin): the key is shown once in the response. Optional expiry: an absolute time
+/// (<see cref="ExpiresAt"/>) or a number of days from now (<see cref="ExpiresInDays"/>, 1..3650), not both.
+/// </summary>
+public sealed record CreateApiKeyRequest(string Name, OperatorRole Role, DateTimeOffset? ExpiresAt = null, int? ExpiresInDays = null);
 
-public sealed record ApiKeyCreated(string Id, string Name, OperatorRole Role, string Key);
+public sealed record ApiKeyCreated(string Id, string Name, OperatorRole Role, string Key, DateTimeOffset? ExpiresAt = null);
 
 /// <summary>POST /v1/enrollment-tokens (admin): the token is shown once in the response.</summary>
 public sealed record CreateEnrollmentTokenRequest(string Name, int? MaxHosts = null);

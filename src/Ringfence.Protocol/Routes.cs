@@ -17,6 +17,9 @@ public static class Routes
     public const string Decisions = "/v1/decisions";
     public const string Audit = "/v1/audit";
     public const string AuditVerify = "/v1/audit/verify";
+    /// <summary>GET: the newest signed checkpoint (keep a copy: `ringfence audit verify --expect-head` checks against it). POST (admin): sign one now.</summary>
+    public const string AuditCheckpoint = "/v1/audit/checkpoint";
+    public const string Hosts = "/v1/hosts";
     public const string KnownBad = "/v1/known-bad";
     public const string ApiKeys = "/v1/api-keys";
     public const string EnrollmentTokens = "/v1/enrollment-tokens";
@@ -29,6 +32,11 @@ public static class Routes
 
     /// <summary>Base of the ProblemDetails "type" URIs: {ProblemTypeBase}{code}.</summary>
     public const string ProblemTypeBase = "https://ringfence.dev/problems/";
+
+    public static string ApiKey(string id) => $"{ApiKeys}/{Uri.EscapeDataString(id)}";
+    public static string ApiKeyRevoke(string id) => $"{ApiKey(id)}/revoke";
+    public static string Host(string id) => $"{Hosts}/{Uri.EscapeDataString(id)}";
+    public static string HostRevoke(string id) => $"{Host(id)}/revoke";
 
     public static string Rollout(string id) => $"{Rollouts}/{Uri.EscapeDataString(id)}";
 }

@@ -14,6 +14,7 @@ public static class ServerCommands
     [
         ServeCommand.Create,
         AuditCommand.Create,
+        AdminCommand.Create,
         AgentCommand.Create,
         DemoCommand.Create,
     ];

@@ -33,6 +33,11 @@ internal static class ServeCommand
                     env.Out.WriteLine("ringfence: bootstrap admin API key (shown once, stored hashed):");
                     env.Out.WriteLine("  " + key);
                 }
+                if (server.UsableAdminKeys == 0)
+                {
+                    env.Out.Profile.Out.Writer.WriteLine("ringfence: no usable admin API key (the bootstrap key was never printed or was lost, or every admin key is revoked or expired).");
+                    env.Out.Profile.Out.Writer.WriteLine($"ringfence: issue one with: ringfence admin issue-key {(options.Provider == StorageProvider.Sqlite ? "--data " + options.DataDirectory : "--provider postgres --connection-string ...")}");
+                }
                 if (server.GeneratedEnrollmentToken is { } token)
                     {
                     env.Out.WriteLine("ringfence: bootstrap enrollment token (shown once, stored hashed):");

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Dapper;
 using Ringfence.Server.Http;
 using Ringfence.Server.Storage;
 
@@ -10,7 +9,9 @@ public sealed record HostPrincipal(string HostId);
 
 /// <summary>
 /// Per-host credentials: "Authorization: Bearer rfh.&lt;hostId&gt;.&lt;secret&gt;". The credential's SHA-256 is stored;
-/// verified hashes are cached per host (credentials are never rotated in place, only by re-enrolling).
+/// verified hashes are cached per host (credentials are never rotated in place, only by re-enrolling). Revoking or
+/// decommissioning a host drops its cache entry on this node at once and on every other node within one refresh
+/// period (<see cref="CredentialRevocationWatcher"/>); a revoked credential is never cached.
 /// </summary>
 public sealed class HostAuth(Database db)
 {
@@ -26,6 +27,10 @@ public sealed class HostAuth(Database db)
 
     public void Remember(string hostId, string credentialHash) => _hashByHost[hostId] = credentialHash;
 
+    public void Forget(string hostId) => _hashByHost.TryRemove(hostId, out _);
+
+    public void ForgetAll() => _hashByHost.Clear();
+
     public async Task<HostPrincipal?> AuthenticateAsync(string credential, CancellationToken ct)
     {
         if (HostIdOf(credential) is not { } hostId)
@@ -34,9 +39,10 @@ public sealed class HostAuth(Database db)
         if (!_hashByHost.TryGetValue(hostId, out var stored))
         {
             await using var connection = await db.OpenAsync(ct);
-            stored = await connection.QueryFirstOrDefaultAsync<string>("SELECT credential_hash FROM hosts WHERE host_id = @hostId", new { hostId });
-            if (stored is null)
+            var row = await HostCredentialStore.FindAsync(connection, null, hostId, ct);
+            if (row is null || row.RevokedAt is not null)
                 return null;
+            stored = row.CredentialHash;
             _hashByHost[hostId] = stored;
         }
         return Secrets.HashEquals(stored, hash) ? new HostPrincipal(hostId) : null;
@@ -52,7 +58,7 @@ public sealed class HostAuth(Database db)
             return Problems.Unauthenticated("send the host credential from enroll as 'Authorization: Bearer <credential>'");
         var principal = await http.RequestServices.GetRequiredService<HostAuth>().AuthenticateAsync(auth["Bearer ".Length..].Trim(), http.RequestAborted);
         if (principal is null)
-            return Problems.Unauthenticated("the host credential is not known");
+            return Problems.Unauthenticated("the host credential is not known, or was revoked");
         http.Items[typeof(HostPrincipal)] = principal;
         return await next(context);
     };

@@ -51,10 +51,15 @@ internal static class AuditView
             return sb.Append($"<p class=\"error\">Could not verify the chain: {E(verify.Problem)}</p></section>").ToString();
         var v = verify.Value!;
         if (v.Valid)
+        {
             sb.Append($"<p class=\"verified ok\" id=\"chain-status\">✔ Hash chain verified: {E(v.EntriesChecked)} entries, each linked to the one before.</p>");
+            sb.Append(v.LastCheckpoint is { } cp
+                ? $"<p id=\"checkpoint-status\">Signed up to entry {cp.Sequence.ToString(Inv)} at {Time(cp.At)} (key <code>{E(ShortHash(cp.KeyId))}</code>, {E(v.CheckpointsChecked)} signed heads checked, one of them the copy in the TUF metadata agents fetch); {v.UnsignedEntries.ToString(Inv)} newer entries not signed yet.</p>"
+                : "<p id=\"checkpoint-status\" class=\"muted\">No signed checkpoint yet: the newest entries are signed within minutes, and at every clean stop.</p>");
+        }
         else
             sb.Append($"<p class=\"verified bad error\" id=\"chain-status\" role=\"alert\">✘ Hash chain BROKEN at entry {v.FirstBrokenSequence?.ToString(Inv) ?? "?"}: {E(v.Problem)}</p>");
-        return sb.Append("<p class=\"muted\">Append-only; every entry carries the SHA-256 of the previous one. <code>ringfence audit verify</code> checks the same chain.</p></section>").ToString();
+        return sb.Append("<p class=\"muted\">Append-only; every entry carries the SHA-256 of the previous one, and signed checkpoints fix the head so a cut or a rewrite shows. <code>ringfence audit verify --expect-head FILE</code> checks the same chain against a head you kept.</p></section>").ToString();
     }
 
     private static string Entries(IReadOnlyList<AuditEntryDto> entries)

@@ -24,6 +24,7 @@ public static class OperatorEndpoints
         MapChannelFiles(v1.MapGroup("/channel-files").WithTags("Channel files"));
         MapRollouts(v1.MapGroup("/rollouts").WithTags("Rollouts"));
         MapKillSwitch(v1.MapGroup("/kill-switch").WithTags("Kill switch"));
+        v1.MapCredentialApi();
 
         v1.MapGet("/fleet", async (ControlPlane plane, CancellationToken ct) => TypedResults.Ok(await plane.FleetAsync(ct)))
             .WithTags("Fleet").RequireRole(OperatorRole.Viewer);

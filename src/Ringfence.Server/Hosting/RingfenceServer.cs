@@ -48,6 +48,10 @@ public static class RingfenceServer
         services.AddSingleton(_ => Database.FromOptions(options));
         services.AddSingleton<OperatorAuth>();
         services.AddSingleton<HostAuth>();
+        services.AddSingleton<CredentialLifecycle>();
+        services.AddHostedService<CredentialRevocationWatcher>();
+        services.AddSingleton<Audit.AuditSigner>();
+        services.AddSingleton<Audit.AuditCheckpointer>();
         services.AddSingleton<TargetSnapshotHolder>();
         services.AddSingleton<ControlPlane>();
         services.AddSingleton(_ => Content.BuildCatalog.Load(options));
@@ -58,7 +62,10 @@ public static class RingfenceServer
         services.AddSingleton<RolloutController>();
         services.AddSingleton<ControllerService>();
         if (options.RunController)
+        {
             services.AddHostedService(sp => sp.GetRequiredService<ControllerService>());
+            services.AddHostedService<Audit.AuditCheckpointService>();
+        }
         services.AddHostedService<SnapshotRefresher>();
         services.AddRingfenceRateLimits(options, time);
         services.AddProblemDetails();
@@ -106,11 +113,14 @@ public static class RingfenceServer
             var clock = services.GetRequiredService<TimeProvider>();
             await services.GetRequiredService<Database>().MigrateAsync(clock, ct: ct);
             await services.GetRequiredService<Tuf.ServerTufRepository>().InitializeAsync(ct);
-            var (adminKey, enrollmentToken) = await services.GetRequiredService<ControlPlane>().BootstrapAsync(ct);
+            await services.GetRequiredService<Audit.AuditSigner>().InitializeAsync(ct);
             await services.GetRequiredService<TargetSnapshotHolder>().RefreshAsync(ct);
             await app.StartAsync(ct);
+            // Only once listening: a start that cannot bind its port must not store secrets it never got to print.
+            var (adminKey, enrollmentToken) = await services.GetRequiredService<ControlPlane>().BootstrapAsync(ct);
+            var usableAdminKeys = await Auth.AdminKeys.CountUsableAsync(services.GetRequiredService<Database>(), clock, ct);
             var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new RunningServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), adminKey, enrollmentToken);
+            return new RunningServer(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal) + "/"), adminKey, enrollmentToken, usableAdminKeys);
         }
         catch
         {
@@ -121,7 +131,7 @@ public static class RingfenceServer
 }
 
 /// <summary>A started server. Dispose to stop it.</summary>
-public sealed class RunningServer(WebApplication app, Uri baseAddress, string? generatedAdminKey, string? generatedEnrollmentToken) : IAsyncDisposable
+public sealed class RunningServer(WebApplication app, Uri baseAddress, string? generatedAdminKey, string? generatedEnrollmentToken, long usableAdminKeys = 1) : IAsyncDisposable
 {
     public WebApplication App => app;
     public Uri BaseAddress => baseAddress;
@@ -132,6 +142,12 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress, string? g
 
     /// <summary>The enrollment token generated at first start (null when configured or already existing). Shown once.</summary>
     public string? GeneratedEnrollmentToken => generatedEnrollmentToken;
+
+    /// <summary>
+    /// Admin keys neither revoked nor expired once the server started. Zero means nobody can administer it: `ringfence
+    /// serve` then says to issue one with `ringfence admin issue-key`.
+    /// </summary>
+    public long UsableAdminKeys => usableAdminKeys;
 
     public Task WaitForShutdownAsync(CancellationToken ct) => app.WaitForShutdownAsync(ct);
 

@@ -84,6 +84,16 @@ public sealed record RingfenceServerOptions
 
     public int TufRootThreshold { get; init; } = 2;
 
+    /// <summary>
+    /// The audit log is signed (a checkpoint over its head) once this many entries are unsigned...
+    /// </summary>
+    public int AuditCheckpointEvery { get; init; } = 256;
+
+    /// <summary>...or once its oldest unsigned entry is this old, whichever comes first; and at a clean stop.</summary>
+    public TimeSpan AuditCheckpointPeriod { get; init; } = TimeSpan.FromMinutes(5);
+
+    public const int MaxAuditCheckpointEvery = 1_000_000;
+
     public const int MinCheckInIntervalSeconds = 1;
     public const int MaxCheckInIntervalSeconds = 24 * 3600;
 
@@ -119,6 +129,10 @@ public sealed record RingfenceServerOptions
             errors.Add($"TufRootKeys: {TufRootKeys} is outside 1..10");
         if (TufRootThreshold < 1 || TufRootThreshold > TufRootKeys)
             errors.Add($"TufRootThreshold: {TufRootThreshold} is outside 1..TufRootKeys ({TufRootKeys})");
+        if (AuditCheckpointEvery is < 1 or > MaxAuditCheckpointEvery)
+            errors.Add($"AuditCheckpointEvery: {AuditCheckpointEvery} is outside 1..{MaxAuditCheckpointEvery}");
+        if (AuditCheckpointPeriod < TimeSpan.FromSeconds(1) || AuditCheckpointPeriod > TimeSpan.FromDays(1))
+            errors.Add($"AuditCheckpointPeriod: {AuditCheckpointPeriod} is outside 00:00:01..1.00:00:00");
         if (BootstrapAdminKey is { Length: < 16 })
             errors.Add("BootstrapAdminKey: must be at least 16 characters");
         if (BootstrapEnrollmentToken is { Length: < 16 })

@@ -364,8 +364,7 @@ public sealed partial class ControlPlane
     public async Task<AuditVerification> VerifyAuditAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var r = await AuditLog.VerifyAsync(c, ct);
-        return new AuditVerification(r.Valid, r.EntriesChecked, r.FirstBrokenSeq, r.Problem);
+        return (await AuditLog.VerifyAsync(c, ct)).ToDto();
     }
 
     public async Task<KnownBadListDto> KnownBadAsync(CancellationToken ct)

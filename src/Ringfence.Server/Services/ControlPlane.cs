@@ -91,12 +91,12 @@ public sealed partial class ControlPlane(
         }, ct);
     }
 
-    private async Task<string> InsertKeyAsync(DbConnection c, DbTransaction tx, string name, OperatorRole role, string hash, string actor)
+    private async Task<string> InsertKeyAsync(DbConnection c, DbTransaction tx, string name, OperatorRole role, string hash, string actor, long? expiresAt = null)
     {
         var id = Secrets.NewId("key_");
-        await c.ExecuteAsync("INSERT INTO api_keys (id, name, role, key_hash, created_at) VALUES (@id, @name, @role, @hash, @now)",
-            new { id, name, role = role.ToString(), hash, now = Now }, tx);
-        await AuditAsync(c, tx, actor, "api-key.create", id, Details(("name", name), ("role", role)));
+        await ApiKeyStore.InsertAsync(c, tx, id, name, role.ToString(), hash, Now, expiresAt);
+        await AuditAsync(c, tx, actor, "api-key.create", id, Details(("name", name), ("role", role),
+            ("expiresAt", expiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e).ToString("O", System.Globalization.CultureInfo.InvariantCulture) : null)));
         return id;
     }
 
@@ -115,9 +115,12 @@ public sealed partial class ControlPlane(
             return Problems.Invalid("$.name: required, at most 64 characters");
         if (!Enum.IsDefined(request.Role))
             return Problems.Invalid("$.role: unknown role");
+        var (expiresAt, expiryError) = CredentialLifecycle.ResolveExpiry(request.ExpiresAt, request.ExpiresInDays, Now);
+        if (expiryError is not null)
+            return Problems.Invalid(expiryError);
         var key = Secrets.New("rfk_");
-        var id = await db.InTransactionAsync((c, tx) => InsertKeyAsync(c, tx, request.Name, request.Role, Secrets.Hash(key), by.Actor), ct);
-        return new ApiKeyCreated(id, request.Name, request.Role, key);
+        var id = await db.InTransactionAsync((c, tx) => InsertKeyAsync(c, tx, request.Name, request.Role, Secrets.Hash(key), by.Actor, expiresAt), ct);
+        return new ApiKeyCreated(id, request.Name, request.Role, key, expiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null);
     }
 
     public async Task<Outcome<EnrollmentTokenCreated>> CreateEnrollmentTokenAsync(OperatorPrincipal by, CreateEnrollmentTokenRequest request, CancellationToken ct)

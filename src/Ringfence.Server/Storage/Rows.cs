@@ -2,15 +2,6 @@ namespace Ringfence.Server.Storage;
 
 // Database rows, mapped by Dapper (snake_case columns to PascalCase properties). Times are unix milliseconds.
 
-public sealed class ApiKeyRow
-{
-    public string Id { get; set; } = "";
-    public string Name { get; set; } = "";
-    public string Role { get; set; } = "";
-    public string KeyHash { get; set; } = "";
-    public long CreatedAt { get; set; }
-}
-
 public sealed class HostRow
 {
     public string HostId { get; set; } = "";

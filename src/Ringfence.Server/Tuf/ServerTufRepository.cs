@@ -87,8 +87,11 @@ public sealed partial class ServerTufRepository(Database db, RingfenceServerOpti
         }
     }
 
-    /// <summary>The configured passphrase, or one generated once into the data directory (single-node and demo use).</summary>
-    private string KeyPassphrase()
+    /// <summary>
+    /// The configured passphrase, or one generated once into the data directory (single-node and demo use). The
+    /// audit signing key is encrypted with it too (<see cref="Audit.AuditSigner"/>).
+    /// </summary>
+    internal string KeyPassphrase()
     {
         if (!string.IsNullOrEmpty(options.TufKeyPassphrase))
             return options.TufKeyPassphrase;
@@ -121,6 +124,17 @@ public sealed partial class ServerTufRepository(Database db, RingfenceServerOpti
     {
         await LockAsync(c, tx);
         return Open(c, tx).AddTarget(path, content, Keys);
+    }
+
+    /// <summary>
+    /// Publishes the newest audit checkpoint as the target audit/checkpoint.json, with the checkpoint as its custom
+    /// data: every agent and mirror that fetches targets.json then holds a signed copy of the audit head (a witness),
+    /// and TUF's version rules stop the server from showing it an older one.
+    /// </summary>
+    public async Task PublishAuditCheckpointAsync(DbConnection c, DbTransaction tx, Audit.AuditCheckpoint checkpoint)
+    {
+        await LockAsync(c, tx);
+        Open(c, tx).AddTarget(Audit.AuditCheckpoint.TargetPath, checkpoint.ToJsonBytes(), Keys, checkpoint.ToCustom());
     }
 
     /// <summary>Adds a hash to the signed known-bad list inside the caller's transaction.</summary>

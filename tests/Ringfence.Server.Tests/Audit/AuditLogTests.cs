@@ -24,7 +24,10 @@ public sealed class AuditLogTests
         var db = await WithEntriesAsync(storage, 5);
         await using var c = await db.OpenAsync();
         var result = await AuditLog.VerifyAsync(c);
-        result.ShouldBe(new AuditChainResult(true, 5, null, null));
+        result.Valid.ShouldBeTrue(result.Problem);
+        result.EntriesChecked.ShouldBe(5);
+        result.LastCheckpoint.ShouldBeNull();
+        result.UnsignedEntries.ShouldBe(5, "nothing is signed yet");
     }
 
     [Theory]
@@ -51,7 +54,7 @@ public sealed class AuditLogTests
         var output = new StringWriter();
         var env = new CliEnvironment { Out = CliEnvironment.PlainConsole(output), Error = output, GetVariable = _ => null };
         CliApp.Run(["audit", "verify", "--data", storage.DataDirectory], env).ShouldBe(0);
-        output.ToString().ShouldContain("intact: 3 entries");
+        output.ToString().ShouldContain("intact: 3 entries; no signed checkpoint yet");
 
         await using (var c = await db.OpenAsync())
             await c.ExecuteAsync("UPDATE audit_log SET actor = 'operator:mallory' WHERE seq = 2");

@@ -27,10 +27,16 @@ public sealed class AuthorizationMatrixTests
             .Where(x => x.Role is not null)
             .SelectMany(x => x.Methods.Select(m => (Method: m, Path: "/" + x.Endpoint.RoutePattern.RawText!.TrimStart('/').Replace("{id}", "ro_missing", StringComparison.Ordinal).TrimEnd('/'), Role: x.Role!.Value)))
             .ToList();
-        routes.Count.ShouldBeGreaterThanOrEqualTo(18, "every operator route carries its required role");
+        routes.Count.ShouldBeGreaterThanOrEqualTo(24, "every operator route carries its required role");
         routes.ShouldContain(r => r.Path == "/v1/kill-switch" && r.Method == "POST" && r.Role == OperatorRole.Admin);
         routes.ShouldContain(r => r.Path == "/v1/channel-files" && r.Method == "POST" && r.Role == OperatorRole.Publisher);
         routes.ShouldContain(r => r.Path == "/v1/rollouts/ro_missing/halt" && r.Role == OperatorRole.Approver);
+        routes.ShouldContain(r => r.Path == "/v1/api-keys" && r.Method == "GET" && r.Role == OperatorRole.Admin);
+        routes.ShouldContain(r => r.Path == "/v1/api-keys/ro_missing/revoke" && r.Method == "POST" && r.Role == OperatorRole.Admin);
+        routes.ShouldContain(r => r.Path == "/v1/hosts/ro_missing/revoke" && r.Method == "POST" && r.Role == OperatorRole.Admin);
+        routes.ShouldContain(r => r.Path == "/v1/hosts/ro_missing" && r.Method == "DELETE" && r.Role == OperatorRole.Admin);
+        routes.ShouldContain(r => r.Path == "/v1/audit/checkpoint" && r.Method == "GET" && r.Role == OperatorRole.Viewer);
+        routes.ShouldContain(r => r.Path == "/v1/audit/checkpoint" && r.Method == "POST" && r.Role == OperatorRole.Admin);
 
         var failures = new List<string>();
         foreach (var (method, path, required) in routes)
