@@ -6,6 +6,14 @@ namespace Ringfence.Server.Tests.Storage;
 
 public sealed class MigrationTests
 {
+    // Two branches that each add "the next" migration would ship two files with one number; the runner would skip
+    // the second silently, so the shipped set must be exactly 1..latest.
+    [Fact]
+    public void Migrations_Shipped_NumberedOneToLatestWithNoDuplicateOrGap()
+    {
+        Database.Migrations.Select(m => m.Version).ShouldBe(Enumerable.Range(1, Database.Migrations.Count));
+    }
+
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Migrate_FromV1WithData_UpgradesInPlaceKeepingRows(string provider)
