@@ -11,7 +11,7 @@ public sealed class ValueScale
     public const double LogRatio = 100;
 
     /// <summary>Pixels between the 0 baseline and the lowest decade of a log axis.</summary>
-    public const double ZeroGap = 24;
+    public const double ZeroGap = 30;
 
     private ValueScale(bool log, double max, int lowExp, int highExp, bool hasZero)
     {

@@ -236,8 +236,8 @@ public static class SvgRenderer
         var sb = Open(size, chart.Title, chart.Description, chart.Subtitle, layout);
         var title = chart.XLabel.Length == 0 ? time.UnitName : time.Unit == TimeUnit.Dates ? $"date (UTC); {chart.XLabel}" : $"{chart.XLabel} ({time.UnitName})";
         XAxis(sb, layout, time.Ticks, Px, title, grid: true);
-        // Label rows around each lane (above, below, further above, further below): the first row where a label
-        // does not overlap the one before it; events too close for any row keep only their hover text.
+        // Label rows around each lane (above, below, further above, further below, as the lane's height allows):
+        // the first row where a label does not overlap the one before it.
         double[] rows = [-9, 17, -22, 30];
         for (var li = 0; li < lanes.Count; li++)
         {
@@ -255,7 +255,11 @@ public static class SvgRenderer
                 var from = Math.Clamp(x - (w / 2), layout.Left - 4, layout.Right - w + 4);
                 var row = Array.FindIndex(rowEnds, end => from >= end + 4);
                 if (row < 0)
-                    continue;
+                {
+                    // Every row is taken here: the row that frees up first, the label pushed right of its neighbour.
+                    row = Array.IndexOf(rowEnds, rowEnds.Min());
+                    from = rowEnds[row] + 4;
+                }
                 rowEnds[row] = from + w;
                 sb.Append(Inv, $"<text x=\"{F(from)}\" y=\"{F(y + usable[row])}\" font-size=\"{TickFont}\" fill=\"{color}\">{Esc(e.Label)}</text>\n");
             }

@@ -74,16 +74,17 @@ public static class Ticks
     {
         ArgumentNullException.ThrowIfNull(format);
         var most = Math.Max(1, (int)(lengthPx / (horizontal ? 50 : 28)));
-        IReadOnlyList<Tick> best = [];
         for (var target = most; target >= 1; target--)
         {
             var ticks = Nice(min, max, target).Select(v => new Tick(v, format(v))).ToList();
-            best = ticks;
-            if (Fits(ticks, v => (v - min) / (max - min) * lengthPx, horizontal, fontSize))
+            if (ticks.Count >= 2 && Fits(ticks, v => (v - min) / (max - min) * lengthPx, horizontal, fontSize))
                 return ticks;
         }
-        // Even two ticks collide (a tiny axis): keep the ends only.
-        return best.Count <= 2 ? best : [best[0], best[^1]];
+        // A tiny axis: its two ends, rounded down to the largest nice step inside the range.
+        var magnitude = Math.Pow(10, Math.Floor(Math.Log10(max - min)));
+        var step = new[] { 5.0, 2, 1 }.Select(m => m * magnitude).First(s => s <= (max - min) * (1 + 1e-9));
+        var first = Math.Ceiling((min / step) - 1e-9) * step;
+        return [new Tick(first, format(first)), new Tick(first + step, format(first + step))];
     }
 
     /// <summary>Whether neighbouring labels at these pixel positions leave <see cref="LabelGap"/> between them.</summary>
@@ -103,12 +104,13 @@ public static class Ticks
         return true;
     }
 
-    /// <summary>Short human numbers: 950, 12.5k, 8.5M.</summary>
+    /// <summary>Short human numbers: 950, 12.5k, 8.5M, and two significant digits below 1 (0.05, 0.0012).</summary>
     public static string Compact(double v)
     {
         var a = Math.Abs(v);
         return a switch
         {
+            > 0 and < 1 => Math.Round(v, Math.Min(15, 1 - (int)Math.Floor(Math.Log10(a)))).ToString("0.##########", CultureInfo.InvariantCulture),
             >= 1e9 => Fmt(v / 1e9) + "G",
             >= 1e6 => Fmt(v / 1e6) + "M",
             >= 1e3 => Fmt(v / 1e3) + "k",

@@ -53,11 +53,14 @@ public static class TimeAxis
                     return new TimeTicks(ticks, TimeUnit.Dates, days * 1440);
             }
         }
+        // The first step that gives at most about one tick per 55 px and labels that fit; on a very short axis the
+        // largest step that still gives two ticks.
+        var candidates = Steps.Where(s => span / s <= most).ToList();
+        if (candidates.Count == 0 || candidates[0] > span)
+            candidates = [.. Steps.Where(s => s <= span).Reverse().Take(1).Concat(candidates)];
         TimeTicks? last = null;
-        foreach (var step in Steps)
+        foreach (var step in candidates)
         {
-            if (span / step > most)
-                continue;
             var unit = step < 60 ? TimeUnit.Minutes : step < 1440 ? TimeUnit.Hours : TimeUnit.Days;
             // An axis shorter than two hours reads best in minutes even with a 60-minute step.
             if (unit == TimeUnit.Hours && maxMinutes <= 120)
