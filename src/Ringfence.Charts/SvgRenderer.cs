@@ -99,7 +99,7 @@ public static class SvgRenderer
         {
             var t = TimeAxis.For(xMin, xMax, layout.Width, chart.Origin, TickFont);
             xTicks = t.Ticks;
-            xTitle = xTitle.Length == 0 ? t.UnitName : t.Unit == TimeUnit.Dates ? $"date (UTC); {xTitle}" : $"{xTitle} ({t.UnitName})";
+            xTitle = xTitle.Length == 0 || t.Unit == TimeUnit.Dates ? t.UnitName : $"{xTitle} ({t.UnitName})";
         }
         else
         {
@@ -234,7 +234,7 @@ public static class SvgRenderer
         var laneHeight = lanes.Count == 0 ? layout.Height : layout.Height / lanes.Count;
 
         var sb = Open(size, chart.Title, chart.Description, chart.Subtitle, layout);
-        var title = chart.XLabel.Length == 0 ? time.UnitName : time.Unit == TimeUnit.Dates ? $"date (UTC); {chart.XLabel}" : $"{chart.XLabel} ({time.UnitName})";
+        var title = chart.XLabel.Length == 0 || time.Unit == TimeUnit.Dates ? time.UnitName : $"{chart.XLabel} ({time.UnitName})";
         XAxis(sb, layout, time.Ticks, Px, title, grid: true);
         // Label rows around each lane (above, below, further above, further below, as the lane's height allows):
         // the first row where a label does not overlap the one before it.
@@ -315,7 +315,9 @@ public static class SvgRenderer
         sb.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size.Width} {size.Height}\" width=\"{size.Width}\" height=\"{size.Height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-family=\"sans-serif\">\n");
         sb.Append(Inv, $"<title id=\"{id}-t\">{Esc(title)}</title>\n<desc id=\"{id}-d\">{Esc(description)}</desc>\n");
         sb.Append(Inv, $"<rect width=\"{size.Width}\" height=\"{size.Height}\" fill=\"#ffffff\"/>\n");
-        sb.Append(Inv, $"<text x=\"8\" y=\"20\" font-size=\"{TitleFont}\" font-weight=\"bold\" fill=\"#111111\">{Esc(title)}</text>\n");
+        // Bold runs about 10% wider; a title too long for the chart gets a smaller font (down to 10 px).
+        var titleFont = Math.Max(10, Math.Min(TitleFont, Math.Floor(TitleFont * (size.Width - 16) / (1.1 * TextMetrics.Width(title, TitleFont)))));
+        sb.Append(Inv, $"<text x=\"8\" y=\"20\" font-size=\"{F(titleFont)}\" font-weight=\"bold\" fill=\"#111111\">{Esc(title)}</text>\n");
         var lines = Wrap(subtitle, size.Width - 16, SubtitleFont);
         for (var i = 0; i < lines.Count && i < layout.SubtitleLines; i++)
             sb.Append(Inv, $"<text x=\"8\" y=\"{38 + (i * 16)}\" font-size=\"{SubtitleFont}\" fill=\"{Muted}\" class=\"subtitle\">{Esc(lines[i])}</text>\n");
@@ -337,8 +339,10 @@ public static class SvgRenderer
             Break(sb, layout.Left, layout.Bottom - (ValueScale.ZeroGap / 2), horizontal: false);
         if (title.Length > 0)
         {
+            // A title longer than the axis gets a smaller font (down to 8 px) rather than running into the subtitle.
+            var font = Math.Max(8, Math.Min(TickFont, Math.Floor(TickFont * layout.Height / TextMetrics.Width(title, TickFont))));
             var cy = F(layout.Top + (layout.Height / 2));
-            sb.Append(Inv, $"<text x=\"14\" y=\"{cy}\" font-size=\"{TickFont}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\" class=\"ytitle\">{Esc(title)}</text>\n");
+            sb.Append(Inv, $"<text x=\"14\" y=\"{cy}\" font-size=\"{F(font)}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\" class=\"ytitle\">{Esc(title)}</text>\n");
         }
     }
 

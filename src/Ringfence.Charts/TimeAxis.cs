@@ -19,7 +19,7 @@ public sealed record TimeTicks(IReadOnlyList<Tick> Ticks, TimeUnit Unit, double 
         TimeUnit.Minutes => "minutes",
         TimeUnit.Hours => "hours",
         TimeUnit.Days => "days",
-        _ => "date, UTC",
+        _ => "date (UTC)",
     };
 }
 

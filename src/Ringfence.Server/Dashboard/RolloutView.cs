@@ -255,7 +255,7 @@ internal static class RolloutView
                 new Series("control", bins.Control.Rate, Palette.At(0)) { Lower = bins.Control.Lower, Upper = bins.Control.Upper },
             ],
             XLabel: "time since the ring opened",
-            YLabel: $"{events} per 1,000 host-hours",
+            YLabel: "per 1,000 host-hours",
             Style: SeriesStyle.Step)
         {
             Subtitle = subtitle,

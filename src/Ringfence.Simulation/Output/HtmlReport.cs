@@ -26,7 +26,7 @@ public static class HtmlReport
         var sb = new StringBuilder();
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         sb.Append(Inv, $"<title>Ringfence simulation: {E(report.Scenario)}</title>\n");
-        sb.Append("<style>body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}figcaption{font-size:0.9em;color:#555}code{background:#f4f4f4;padding:1px 3px}p.headline{font-size:1.25em;font-weight:bold;margin:0.6em 0}.pair{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.pair figure{margin:0}.pair table{margin:0;font-size:0.9em}p.noise{color:#555;margin:0.4em 0}svg{max-width:100%;height:auto}</style>\n");
+        sb.Append("<style>body{font-family:sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}table{border-collapse:collapse;margin:1em 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}figure{margin:1.5em 0}figcaption{font-size:0.9em;color:#555}code{background:#f4f4f4;padding:1px 3px}p.headline{font-size:1.25em;font-weight:bold;margin:0.6em 0}.pair{display:flex;flex-wrap:wrap;gap:1em;align-items:flex-start}.pair figure{margin:0;flex:0 0 auto;max-width:520px}.pair table{margin:0;font-size:0.8em}.pair td,.pair th{padding:3px 6px}p.noise{color:#555;margin:0.4em 0}svg{max-width:100%;height:auto}</style>\n");
         sb.Append("</head>\n<body>\n");
         sb.Append(Inv, $"<h1>Ringfence simulation: {E(report.Scenario)}</h1>\n<p>{E(report.Description)}</p>\n");
         sb.Append(Inv, $"<p>Release {report.ReleaseUtc.UtcDateTime:yyyy-MM-dd HH:mm} UTC · {report.HostsInFleet:N0} hosts (scale {report.Scale.ToString(Inv)}) · seed {report.Seed} · {report.DurationHours.ToString(Inv)} hours simulated · content {(report.ContentFaulty ? "faulty" : "healthy")}</p>\n");
@@ -39,7 +39,7 @@ public static class HtmlReport
             sb.Append("</ul>\n<p>The strategies below assume the fault got past this check, as it did in 2024.</p>\n");
         }
 
-        sb.Append("<h2>Outcome by strategy</h2>\n");
+        sb.Append("<h2 id=\"outcome\">Outcome by strategy</h2>\n");
         if (report.Strategies.Count > 0)
         {
             sb.Append(Inv, $"<p class=\"headline\" id=\"headline\">{E(Headline(report))}</p>\n");
@@ -54,19 +54,19 @@ public static class HtmlReport
 
         if (report.Strategies.Count > 0)
         {
-            sb.Append("<h2>Over time</h2>\n");
+            sb.Append("<h2 id=\"over-time\">Over time</h2>\n");
             Figure(sb, SvgRenderer.Render(OverTime(report, "Hosts down, first 12 hours", "Hosts down (crashed or boot-looping, not yet repaired) per strategy, every strategy on one axis.", s => s.TimeSeries.Down, EarlyMinutes)), "Hosts down per strategy, first 12 hours.");
             Figure(sb, SvgRenderer.Render(OverTime(report, "Hosts crashed (cumulative), first 12 hours", "Hosts the content crashed at least once, cumulative, per strategy.", s => s.TimeSeries.Crashed, EarlyMinutes)), "Hosts crashed by the content.");
             Figure(sb, SvgRenderer.Render(OverTime(report, "Hosts exposed (cumulative), first 12 hours", "Hosts that loaded the content, cumulative: how far each strategy let it spread.", s => s.TimeSeries.Exposed, EarlyMinutes)), "Hosts exposed to the content.");
             Figure(sb, SvgRenderer.Render(OverTime(report, "Hosts down, whole run", "Hosts down per strategy over the whole simulated period: how long recovery takes.", s => s.TimeSeries.Down, double.MaxValue)), "Hosts down per strategy over the whole run.");
 
-            sb.Append("<h2>By sector</h2>\n<p>Hosts down per sector as a share of that sector's hosts, for the strategies under which the content did the harm. Where the content crashed fewer hosts than background crashes (unrelated to the content) in the same period, the per-sector counts are noise and are not charted.</p>\n");
+            sb.Append("<h2 id=\"by-sector\">By sector</h2>\n<p>Hosts down per sector as a share of that sector's hosts, for the strategies under which the content did the harm. Where the content crashed fewer hosts than background crashes (unrelated to the content) in the same period, the per-sector counts are noise and are not charted.</p>\n");
             foreach (var s in report.Strategies)
                 Sector(sb, report, s);
 
             var events = report.Strategies.SelectMany(s => s.Decisions.Where(d => d.Kind is not ("Validated" or "ApprovalRecorded"))
                 .Select(d => new TimelineEvent(d.Minute, s.Name, Short(d)))).ToList();
-            var maxX = Math.Max(60, events.Count == 0 ? 60 : events.Max(e => e.X));
+            var maxX = Math.Max(60, events.Count == 0 ? 60 : events.Max(e => e.X) * 1.05);
             var timeline = new TimelineChart("Decision timeline", "Every control-plane decision per strategy, in minutes after release.", events, "time after release")
             {
                 Subtitle = "Each dot is a control-plane decision (ring opened, bake, halt, rollback) per strategy; hover for the exact time.",
@@ -75,6 +75,7 @@ public static class HtmlReport
                 Origin = report.ReleaseUtc,
                 Size = new ChartSize(1000, 90 + (report.Strategies.Count * 64)),
             };
+            sb.Append("<h2 id=\"timeline\">Decision timeline</h2>\n");
             Figure(sb, SvgRenderer.Render(timeline), "Decision timeline.");
         }
 
@@ -147,9 +148,13 @@ public static class HtmlReport
         var series = report.Strategies.Select((s, i) => new Series(s.Name, pick(s).Take(x.Count).Select(v => (double)v).ToList(), Palette.At(i))).ToList();
         var log = ValueScale.NeedsLog([.. series.Select(s => s.Values.Count == 0 ? 0 : s.Values.Max())]);
         var lasts = report.Strategies.Select(s => $"{s.Name} {Ticks.Readable(pick(s).Take(x.Count).DefaultIfEmpty(0).Max())}");
-        return new SeriesChart(title, $"{subtitle} Peaks: {string.Join(", ", lasts)}.", x, series, "time after release", log ? "hosts" : "hosts")
+        // Identical lines hide each other: say which ones coincide, so a reader does not look for a missing line.
+        var same = series.Select((s, i) => (s, i)).GroupBy(t => string.Join(",", t.s.Values)).Where(g => g.Count() > 1)
+            .Select(g => string.Join(" and ", g.Select(t => t.s.Name))).ToList();
+        return new SeriesChart(title, $"{subtitle} Peaks: {string.Join(", ", lasts)}.", x, series, "time after release", "hosts")
         {
-            Subtitle = subtitle + (log ? " Log axis (each gridline 10×), 0 on its own baseline, so small and large strategies are both readable." : ""),
+            Subtitle = subtitle + (log ? " Log axis (each gridline 10×), 0 on its own baseline, so small and large strategies are both readable." : "")
+                + (same.Count > 0 ? $" Lines that coincide: {string.Join("; ", same)}." : ""),
             XKind = XKind.Minutes,
             Origin = report.ReleaseUtc,
             Size = new ChartSize(1000, 360),
@@ -158,13 +163,26 @@ public static class HtmlReport
 
     /// <summary>
     /// Whether the content, not background crashes, shaped a strategy's per-sector counts: it crashed more hosts than
-    /// background crashes (at the run's average background rate) would in the same window.
+    /// background crashes (at the run's average background rate) would in the same window, or it kept hosts down
+    /// well above the background level, i.e. hosts down peaked above both twice the run's median and the median plus
+    /// five Poisson standard deviations (background crashes reboot in minutes, so the median is their level).
     /// </summary>
     public static bool ContentCausedHarm(SimulationReport report, StrategyResult s, double windowMinutes = SectorMinutes)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(s);
-        return s.HostsCrashed > 0 && s.HostsCrashed > ExpectedBackground(report, s, windowMinutes);
+        if (s.HostsCrashed <= 0)
+            return false;
+        var (typical, peak) = DownLevels(s);
+        return s.HostsCrashed > ExpectedBackground(report, s, windowMinutes)
+            || peak > Math.Max(2 * typical, typical + (5 * Math.Sqrt(Math.Max(1, typical))));
+    }
+
+    /// <summary>The median and the peak of hosts down over the whole run.</summary>
+    private static (double Typical, double Peak) DownLevels(StrategyResult s)
+    {
+        var down = s.TimeSeries.Down.Order().ToList();
+        return down.Count == 0 ? (0, 0) : (down[down.Count / 2], down[^1]);
     }
 
     private static double ExpectedBackground(SimulationReport report, StrategyResult s, double windowMinutes)
@@ -179,7 +197,8 @@ public static class HtmlReport
         {
             var where = s.BySector.Where(b => b.Crashed > 0).OrderByDescending(b => b.Crashed).Select(b => $"{b.Sector} {b.Crashed:N0}").ToList();
             var background = ExpectedBackground(report, s, SectorMinutes);
-            sb.Append(Inv, $"<p class=\"noise\" data-strategy=\"{E(s.Name)}\"><strong>{E(s.Name)}:</strong> the content crashed {s.HostsCrashed:N0} host{(s.HostsCrashed == 1 ? "" : "s")}{(where.Count > 0 ? $" ({E(string.Join(", ", where))})" : "")}, against about {background:N0} background crashes across all sectors in the first {SectorMinutes / 60:0} hours: its per-sector hosts-down counts are background noise, so they are not charted.</p>\n");
+            var (typical, peakDown) = DownLevels(s);
+            sb.Append(Inv, $"<p class=\"noise\" data-strategy=\"{E(s.Name)}\"><strong>{E(s.Name)}:</strong> the content crashed {s.HostsCrashed:N0} host{(s.HostsCrashed == 1 ? "" : "s")}{(where.Count > 0 ? $" ({E(string.Join(", ", where))})" : "")}, fewer than the about {background:N0} background crashes in the first {SectorMinutes / 60:0} hours, and hosts down peaked at {peakDown:N0} against a typical {typical:N0} from background crashes: its per-sector hosts-down counts are background noise, so they are not charted.</p>\n");
             return;
         }
         var x = Cut(s.TimeSeries.Minutes, SectorMinutes);
@@ -190,17 +209,17 @@ public static class HtmlReport
         // Eight lines at most (the palette's distinct colours); the table beside the chart lists every sector.
         var shown = shares.Take(Palette.Default.Count).ToList();
         var top = shown.FirstOrDefault();
-        var chart = new SeriesChart($"{s.Name}: share of each sector's hosts down, first {SectorMinutes / 60:0} hours",
+        var chart = new SeriesChart($"{s.Name}: hosts down by sector, first {SectorMinutes / 60:0} h",
             $"Hosts down in each sector as a percentage of that sector's hosts under {s.Name}.",
             x, [.. shown.Select((t, i) => new Series(t.Sector, t.Values, Palette.At(i)))], "time after release", "% of the sector's hosts down", SeriesStyle.Line)
         {
-            Subtitle = $"Hardest hit: {top.Sector}, {top.Values.DefaultIfEmpty(0).Max():0.#}% of its hosts down at the peak" +
+            Subtitle = $"Hardest hit: {top.Sector}, {Ticks.Compact(Math.Round(top.Values.DefaultIfEmpty(0).Max(), 1) is var p && p > 0 ? p : top.Values.DefaultIfEmpty(0).Max())}% of its hosts down at the peak" +
                 (shares.Count > shown.Count ? $"; the {shown.Count} hardest-hit of {shares.Count} sectors are drawn, the table lists all." : "."),
             XKind = XKind.Minutes,
             Origin = report.ReleaseUtc,
             YScale = ScaleKind.Linear,
-            FormatY = v => v.ToString("0.#", Inv) + "%",
-            Size = new ChartSize(640, 380),
+            FormatY = v => Ticks.Compact(v) + "%",
+            Size = new ChartSize(520, 400),
         };
         var peak = s.TimeSeries.DownBySector.ToDictionary(kv => kv.Key, kv => kv.Value.Take(x.Count).DefaultIfEmpty(0).Max());
         sb.Append(Inv, $"<div class=\"pair\" data-strategy=\"{E(s.Name)}\">\n<figure>\n{SvgRenderer.Render(chart)}<figcaption>Hosts down by sector under {E(s.Name)}, as a share of each sector's hosts.</figcaption>\n</figure>\n");
@@ -209,7 +228,7 @@ public static class HtmlReport
         {
             var pct = b.Hosts > 0 ? 100.0 * b.Crashed / b.Hosts : 0;
             var peakPct = b.Hosts > 0 ? 100.0 * peak.GetValueOrDefault(b.Sector) / b.Hosts : 0;
-            sb.Append(Inv, $"<tr><td>{E(b.Sector)}</td><td>{b.Hosts:N0}</td><td>{b.Crashed:N0}</td><td>{pct:0.#}%</td><td>{peakPct:0.#}%</td><td>{b.ManualRepair:N0}</td></tr>\n");
+            sb.Append(Inv, $"<tr><td>{E(b.Sector)}</td><td>{b.Hosts:N0}</td><td>{b.Crashed:N0}</td><td>{Ticks.Compact(Math.Round(pct, pct >= 1 ? 1 : 15))}%</td><td>{Ticks.Compact(Math.Round(peakPct, peakPct >= 1 ? 1 : 15))}%</td><td>{b.ManualRepair:N0}</td></tr>\n");
         }
         sb.Append("</table>\n</div>\n");
     }
