@@ -29,7 +29,7 @@ internal sealed class DashboardQueries(Database db)
         public long Ring { get; set; }
         public long WindowStart { get; set; }
         public string Kind { get; set; } = "";
-        public long Count { get; set; }
+        public long Total { get; set; }
     }
 
     private sealed class EventRow
@@ -48,17 +48,18 @@ internal sealed class DashboardQueries(Database db)
     public async Task<RolloutHealth> RolloutHealthAsync(RolloutDto rollout, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        // Summed over configurations: the chart compares exposed against control, not builds.
+        // Summed over configurations: the chart compares exposed against control, not builds. PostgreSQL sums a
+        // BIGINT to NUMERIC, hence the cast.
         var rows = (await c.QueryAsync<CounterRow>(
             """
-            SELECT ring, window_start, kind, SUM(count) AS count FROM telemetry_counters
+            SELECT ring, window_start, kind, CAST(SUM(count) AS BIGINT) AS total FROM telemetry_counters
             WHERE rollout_id = @id
             GROUP BY ring, window_start, kind
             ORDER BY ring, window_start, kind LIMIT @max
             """, new { id = rollout.Id, max = MaxCounterRows + 1 })).AsList();
         var truncated = rows.Count > MaxCounterRows;
         var counters = rows.Take(MaxCounterRows)
-            .Select(r => new CounterPoint((int)r.Ring, DateTimeOffset.FromUnixTimeMilliseconds(r.WindowStart), r.Kind, r.Count)).ToList();
+            .Select(r => new CounterPoint((int)r.Ring, DateTimeOffset.FromUnixTimeMilliseconds(r.WindowStart), r.Kind, r.Total)).ToList();
 
         var crumbs = (await c.QueryAsync<EventRow>(
             """
