@@ -4,30 +4,57 @@ using System.Text;
 namespace Ringfence.Charts;
 
 /// <summary>
-/// Renders chart records to standalone SVG strings. Pure and deterministic: the same chart gives the same
-/// bytes (invariant culture, fixed precision, ids derived from the title). Every chart has role="img",
-/// a &lt;title&gt; and a &lt;desc&gt;, and each series is also listed in a legend.
+/// Renders chart records to standalone SVG strings. Pure and deterministic: the same chart gives the same bytes
+/// (invariant culture, fixed precision, ids derived from the title). Every chart has role="img", a &lt;title&gt;,
+/// a &lt;desc&gt;, a one-sentence subtitle and a legend outside the plot area (so it never covers data); margins
+/// are laid out from the estimated widths of the labels (<see cref="TextMetrics"/>), and tick sets are thinned
+/// until their labels do not overlap.
 /// </summary>
 public static class SvgRenderer
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+    internal const double TitleFont = 14;
+    internal const double SubtitleFont = 12;
+    internal const double TickFont = 11;
+    internal const double LegendFont = 12;
+    private const string Grid = "#e6e6e6";
+    private const string Ink = "#333333";
+    private const string Muted = "#555555";
+
+    /// <summary>Where the plot sits inside the chart once titles, tick labels and the legend have their room.</summary>
+    public sealed record Layout(double Left, double Top, double Right, double Bottom, double LegendX, int SubtitleLines)
+    {
+        public double Width => Right - Left;
+        public double Height => Bottom - Top;
+    }
+
+    private enum Swatch
+    {
+        Box,
+        Line,
+        Dashed,
+        Band,
+    }
+
+    private sealed record LegendEntry(string Name, string Color, Swatch Swatch);
 
     public static string Render(SeriesChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        var size = chart.Size;
         var n = chart.X.Count;
         foreach (var s in chart.Series)
         {
             if (s.Values.Count != n)
                 throw new ArgumentException($"series '{s.Name}' has {s.Values.Count} values for {n} x positions", nameof(chart));
+            if ((s.Lower is { } lo && lo.Count != n) || (s.Upper is { } up && up.Count != n))
+                throw new ArgumentException($"series '{s.Name}': its interval band needs {n} lower and {n} upper values", nameof(chart));
         }
-
-        var formatX = chart.FormatX ?? Ticks.Compact;
-        var formatY = chart.FormatY ?? Ticks.Compact;
+        var stacked = chart.Style == SeriesStyle.StackedArea;
+        var step = chart.Style == SeriesStyle.Step;
+        var binWidth = chart.BinWidth ?? (n >= 2 ? chart.X[^1] - chart.X[^2] : 1);
         var xMin = n > 0 ? chart.X.Min() : 0;
-        var xMax = n > 0 ? chart.X.Max() : 1;
-        if (xMax <= xMin)
+        var xMax = n > 0 ? chart.X.Max() + (step ? binWidth : 0) : 1;
+        if (!(xMax > xMin))
             xMax = xMin + 1;
 
         // Stacked areas draw cumulative sums; the y range must cover the top of the stack.
@@ -39,62 +66,107 @@ public static class SvgRenderer
             for (var i = 0; i < n; i++)
             {
                 var v = Finite(chart.Series[si].Values[i]);
-                tops[si][i] = chart.Style == SeriesStyle.StackedArea ? running[i] + v : v;
-                if (chart.Style == SeriesStyle.StackedArea)
+                tops[si][i] = stacked ? running[i] + v : v;
+                if (stacked)
                     running[i] += v;
             }
         }
-        var yMaxData = tops.Length == 0 || n == 0 ? 0 : tops.Max(t => t.Length == 0 ? 0 : t.Max());
-        var yMax = Ticks.NiceCeiling(yMaxData);
+        var peaks = chart.Series.Select(s => s.Values.Count == 0 ? 0 : s.Values.Max(Finite)).ToList();
+        var values = tops.SelectMany(t => t)
+            .Concat(chart.Series.SelectMany(s => (s.Upper ?? []).Concat(s.Lower ?? [])))
+            .Concat(chart.Thresholds.Select(t => t.Y));
+        // A stacked area on a log axis would misstate every band above the first: stacks stay linear.
+        var scale = ValueScale.Choose(stacked ? ScaleKind.Linear : chart.YScale, peaks, values);
+        var formatY = chart.FormatY ?? Ticks.Compact;
 
-        double Px(double x) => size.MarginLeft + ((x - xMin) / (xMax - xMin) * size.PlotWidth);
-        double Py(double y) => size.MarginTop + size.PlotHeight - (y / yMax * size.PlotHeight);
+        var legend = new List<LegendEntry>();
+        for (var si = 0; si < chart.Series.Count; si++)
+        {
+            var s = chart.Series[si];
+            var swatch = s.Lower is not null ? Swatch.Band : chart.Style is SeriesStyle.Line or SeriesStyle.Step ? Swatch.Line : Swatch.Box;
+            legend.Add(new LegendEntry(s.Name, s.Color ?? Palette.At(si), swatch));
+        }
+        legend.AddRange(chart.Thresholds.Select(t => new LegendEntry(t.Label, t.Color ?? Ink, Swatch.Dashed)));
 
-        var sb = Open(size, chart.Title, chart.Description);
-        AxesY(sb, size, Ticks.Nice(0, yMax), Py, formatY, chart.YLabel);
-        AxesX(sb, size, Ticks.Nice(xMin, xMax, 6), Px, formatX, chart.XLabel);
+        var yTitle = chart.YLabel + (scale.IsLog ? " (log scale)" : "");
+        var layout = LayoutFor(chart.Size, chart.Subtitle, legend, chart.Markers.Count > 0, yTitle.Length > 0,
+            h => scale.TicksFor(h, false, formatY, TickFont));
+        var yTicks = scale.TicksFor(layout.Height, false, formatY, TickFont);
 
+        IReadOnlyList<Tick> xTicks;
+        var xTitle = chart.XLabel;
+        if (chart.XKind == XKind.Minutes)
+        {
+            var t = TimeAxis.For(xMin, xMax, layout.Width, chart.Origin, TickFont);
+            xTicks = t.Ticks;
+            xTitle = xTitle.Length == 0 || t.Unit == TimeUnit.Dates ? t.UnitName : $"{xTitle} ({t.UnitName})";
+        }
+        else
+        {
+            xTicks = Ticks.Linear(xMin, xMax, layout.Width, true, chart.FormatX ?? Ticks.Compact, TickFont);
+        }
+
+        double Px(double x) => layout.Left + ((x - xMin) / (xMax - xMin) * layout.Width);
+        double Py(double y) => layout.Bottom - scale.Map(y, layout.Height);
+
+        var sb = Open(chart.Size, chart.Title, chart.Description, chart.Subtitle, layout);
+        YAxis(sb, layout, scale, yTicks, Py, yTitle);
+        XAxis(sb, layout, xTicks, Px, xTitle);
+
+        // Points of a series: one per x, or two per bin for steps.
+        List<(double X, double Y)> Points(IReadOnlyList<double> ys)
+        {
+            var pts = new List<(double, double)>(step ? 2 * n : n);
+            for (var i = 0; i < n; i++)
+            {
+                var y = Py(Finite(ys[i]));
+                pts.Add((Px(chart.X[i]), y));
+                if (step)
+                    pts.Add((Px(i + 1 < n ? chart.X[i + 1] : chart.X[i] + binWidth), y));
+            }
+            return pts;
+        }
+
+        // Bands first, so every line is drawn over every band.
+        for (var si = 0; si < chart.Series.Count && n > 0; si++)
+        {
+            var s = chart.Series[si];
+            if (s.Lower is null || s.Upper is null)
+                continue;
+            var color = Esc(s.Color ?? Palette.At(si));
+            var upper = Points(s.Upper);
+            var lower = Points(s.Lower);
+            lower.Reverse();
+            sb.Append(Inv, $"<path d=\"{PathOf(upper)}{PathOf(lower, "L")} Z\" fill=\"{color}\" fill-opacity=\"0.16\" stroke=\"none\"><title>{Esc(s.Name)}: 95% interval</title></path>\n");
+        }
         for (var si = chart.Series.Count - 1; si >= 0 && n > 0; si--)
         {
-            var color = chart.Series[si].Color ?? Palette.At(si);
-            var line = new StringBuilder();
-            for (var i = 0; i < n; i++)
-                line.Append(i == 0 ? "M" : " L").Append(F(Px(chart.X[i]))).Append(',').Append(F(Py(tops[si][i])));
-
-            if (chart.Style == SeriesStyle.Line)
+            var s = chart.Series[si];
+            var color = Esc(s.Color ?? Palette.At(si));
+            var line = Points(tops[si]);
+            if (chart.Style is SeriesStyle.Line or SeriesStyle.Step)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"<path d=\"{line}\" fill=\"none\" stroke=\"{Esc(color)}\" stroke-width=\"2\"><title>{Esc(chart.Series[si].Name)}</title></path>\n");
+                sb.Append(Inv, $"<path d=\"{PathOf(line)}\" fill=\"none\" stroke=\"{color}\" stroke-width=\"2\" stroke-linejoin=\"round\"><title>{Esc(s.Name)}</title></path>\n");
                 continue;
             }
             // Area: close the polygon down to the series below (or zero).
-            var area = new StringBuilder(line.ToString());
-            for (var i = n - 1; i >= 0; i--)
-            {
-                var below = chart.Style == SeriesStyle.StackedArea && si > 0 ? tops[si - 1][i] : 0;
-                area.Append(" L").Append(F(Px(chart.X[i]))).Append(',').Append(F(Py(below)));
-            }
-            area.Append(" Z");
-            sb.Append(CultureInfo.InvariantCulture, $"<path d=\"{area}\" fill=\"{Esc(color)}\" fill-opacity=\"0.35\" stroke=\"{Esc(color)}\" stroke-width=\"1.5\"><title>{Esc(chart.Series[si].Name)}</title></path>\n");
+            var below = Points(stacked && si > 0 ? tops[si - 1] : new double[n]);
+            below.Reverse();
+            sb.Append(Inv, $"<path d=\"{PathOf(line)}{PathOf(below, "L")} Z\" fill=\"{color}\" fill-opacity=\"0.35\" stroke=\"{color}\" stroke-width=\"1.5\"><title>{Esc(s.Name)}</title></path>\n");
         }
-
-        foreach (var m in chart.Markers)
+        foreach (var t in chart.Thresholds)
         {
-            if (m.X < xMin || m.X > xMax)
-                continue;
-            var x = F(Px(m.X));
-            var color = Esc(m.Color ?? "#444444");
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"{size.MarginTop}\" x2=\"{x}\" y2=\"{size.MarginTop + size.PlotHeight}\" stroke=\"{color}\" stroke-dasharray=\"4 3\"/>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{size.MarginTop - 4}\" font-size=\"11\" text-anchor=\"middle\" fill=\"{color}\">{Esc(m.Label)}</text>\n");
+            var y = F(Py(t.Y));
+            sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{y}\" x2=\"{F(layout.Right)}\" y2=\"{y}\" stroke=\"{Esc(t.Color ?? Ink)}\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"><title>{Esc(t.Label)}: {Esc(formatY(t.Y))}</title></line>\n");
         }
-
-        Legend(sb, size, chart.Series.Select((s, i) => (s.Name, s.Color ?? Palette.At(i))).ToList());
+        Markers(sb, layout, chart.Markers.Where(m => m.X >= xMin && m.X <= xMax).OrderBy(m => m.X).ToList(), Px);
+        Legend(sb, layout, legend);
         return Close(sb);
     }
 
     public static string Render(BarChart chart)
     {
         ArgumentNullException.ThrowIfNull(chart);
-        var size = chart.Size;
         var format = chart.FormatValue ?? Ticks.Compact;
         var groups = Math.Max(1, chart.Legend.Count);
         foreach (var b in chart.Bars)
@@ -102,27 +174,46 @@ public static class SvgRenderer
             if (b.Values.Count != groups)
                 throw new ArgumentException($"bar '{b.Label}' has {b.Values.Count} values for {groups} legend entries", nameof(chart));
         }
-        var max = Ticks.NiceCeiling(chart.Bars.Count == 0 ? 0 : chart.Bars.Max(b => b.Values.Count == 0 ? 0 : b.Values.Max(Finite)));
-        double Px(double v) => size.MarginLeft + (v / max * size.PlotWidth);
+        string Color(int gi) => chart.Colors is { } c && gi < c.Count ? c[gi] : Palette.At(gi);
+        var all = chart.Bars.SelectMany(b => b.Values).Select(Finite).ToList();
+        var peaks = Enumerable.Range(0, groups).SelectMany(gi => chart.Bars.Select(b => Finite(b.Values[gi]))).ToList();
+        var scale = ValueScale.Choose(chart.Scale, peaks, all);
+        var legend = chart.Legend.Select((l, i) => new LegendEntry(l, Color(i), Swatch.Box)).ToList();
 
-        var sb = Open(size, chart.Title, chart.Description);
-        AxesX(sb, size, Ticks.Nice(0, max), Px, format, chart.ValueLabel);
-        var rowHeight = chart.Bars.Count == 0 ? size.PlotHeight : (double)size.PlotHeight / chart.Bars.Count;
-        var barHeight = Math.Max(1, (rowHeight * 0.8) / groups);
+        var size = chart.Size;
+        var labelWidth = chart.Bars.Count == 0 ? 0 : chart.Bars.Max(b => TextMetrics.Width(b.Label, LegendFont));
+        var valueWidth = all.Count == 0 ? 0 : all.Max(v => TextMetrics.Width(format(v), TickFont));
+        var layout = LayoutFor(size, chart.Subtitle, legend, false, false, _ => []);
+        // Bar labels sit left of the plot, value labels right of each bar: both need room inside the chart.
+        layout = layout with { Left = 8 + labelWidth + 8, Right = layout.Right - valueWidth - 6 };
+        var xTitle = chart.ValueLabel + (scale.IsLog ? " (log scale)" : "");
+        var ticks = scale.TicksFor(layout.Width, true, format, TickFont);
+        double Px(double v) => layout.Left + scale.Map(v, layout.Width);
+
+        var sb = Open(size, chart.Title, chart.Description, chart.Subtitle, layout);
+        XAxis(sb, layout, ticks, Px, xTitle, grid: true);
+        if (scale.IsLog && scale.HasZero)
+            Break(sb, layout.Left + (ValueScale.ZeroGap / 2), layout.Bottom, horizontal: true);
+        var rowHeight = chart.Bars.Count == 0 ? layout.Height : layout.Height / chart.Bars.Count;
+        var barHeight = Math.Max(1, rowHeight * 0.76 / groups);
         for (var bi = 0; bi < chart.Bars.Count; bi++)
         {
             var bar = chart.Bars[bi];
-            var top = size.MarginTop + (bi * rowHeight) + (rowHeight * 0.1);
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{size.MarginLeft - 6}\" y=\"{F(top + (rowHeight * 0.4))}\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(bar.Label)}</text>\n");
+            var top = layout.Top + (bi * rowHeight) + (rowHeight * 0.12);
+            sb.Append(Inv, $"<text x=\"{F(layout.Left - 8)}\" y=\"{F(top + (groups * barHeight / 2))}\" font-size=\"{LegendFont}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(bar.Label)}</text>\n");
             for (var gi = 0; gi < bar.Values.Count; gi++)
             {
                 var v = Finite(bar.Values[gi]);
                 var y = top + (gi * barHeight);
                 var name = gi < chart.Legend.Count ? chart.Legend[gi] : "";
-                sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{size.MarginLeft}\" y=\"{F(y)}\" width=\"{F(Px(v) - size.MarginLeft)}\" height=\"{F(barHeight)}\" fill=\"{Palette.At(gi)}\"><title>{Esc(bar.Label)} {Esc(name)}: {Esc(format(v))}</title></rect>\n");
+                var w = Math.Max(v > 0 ? 1 : 0, Px(v) - layout.Left);
+                sb.Append(Inv, $"<rect x=\"{F(layout.Left)}\" y=\"{F(y)}\" width=\"{F(w)}\" height=\"{F(barHeight - 1)}\" fill=\"{Esc(Color(gi))}\"><title>{Esc(bar.Label)} {Esc(name)}: {Esc(format(v))}</title></rect>\n");
+                if (barHeight >= 9)
+                    sb.Append(Inv, $"<text x=\"{F(layout.Left + w + 4)}\" y=\"{F(y + (barHeight / 2))}\" font-size=\"{TickFont}\" dominant-baseline=\"middle\" fill=\"{Ink}\">{Esc(format(v))}</text>\n");
             }
         }
-        Legend(sb, size, chart.Legend.Select((l, i) => (l, Palette.At(i))).ToList());
+        sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{F(layout.Top)}\" x2=\"{F(layout.Left)}\" y2=\"{F(layout.Bottom)}\" stroke=\"{Ink}\"/>\n");
+        Legend(sb, layout, legend);
         return Close(sb);
     }
 
@@ -130,94 +221,213 @@ public static class SvgRenderer
     {
         ArgumentNullException.ThrowIfNull(chart);
         var size = chart.Size;
-        var format = chart.FormatX ?? Ticks.Compact;
         var lanes = chart.Events.Select(e => e.Lane).Distinct().ToList();
         var xMin = chart.XMin ?? (chart.Events.Count == 0 ? 0 : chart.Events.Min(e => e.X));
         var xMax = chart.XMax ?? (chart.Events.Count == 0 ? 1 : chart.Events.Max(e => e.X));
-        if (xMax <= xMin)
+        if (!(xMax > xMin))
             xMax = xMin + 1;
-        double Px(double x) => size.MarginLeft + ((x - xMin) / (xMax - xMin) * size.PlotWidth);
-        var laneHeight = lanes.Count == 0 ? size.PlotHeight : (double)size.PlotHeight / lanes.Count;
+        var laneWidth = lanes.Count == 0 ? 0 : lanes.Max(l => TextMetrics.Width(l, LegendFont));
+        var layout = LayoutFor(size, chart.Subtitle, [], false, false, _ => []);
+        layout = layout with { Left = 8 + laneWidth + 10, Right = size.Width - 16 };
+        var time = TimeAxis.For(xMin, xMax, layout.Width, chart.Origin, TickFont);
+        double Px(double x) => layout.Left + ((x - xMin) / (xMax - xMin) * layout.Width);
+        var laneHeight = lanes.Count == 0 ? layout.Height : layout.Height / lanes.Count;
 
-        var sb = Open(size, chart.Title, chart.Description);
-        AxesX(sb, size, Ticks.Nice(xMin, xMax, 6), Px, format, chart.XLabel);
+        var sb = Open(size, chart.Title, chart.Description, chart.Subtitle, layout);
+        var title = chart.XLabel.Length == 0 || time.Unit == TimeUnit.Dates ? time.UnitName : $"{chart.XLabel} ({time.UnitName})";
+        XAxis(sb, layout, time.Ticks, Px, title, grid: true);
+        // Label rows around each lane (above, below, further above, further below, as the lane's height allows):
+        // the first row where a label does not overlap the one before it.
+        double[] rows = [-9, 17, -22, 30];
         for (var li = 0; li < lanes.Count; li++)
         {
-            var y = size.MarginTop + (li * laneHeight) + (laneHeight / 2);
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{size.MarginLeft - 6}\" y=\"{F(y)}\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(lanes[li])}</text>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{size.MarginLeft}\" y1=\"{F(y)}\" x2=\"{size.MarginLeft + size.PlotWidth}\" y2=\"{F(y)}\" stroke=\"#dddddd\"/>\n");
-            var inLane = chart.Events.Where(e => e.Lane == lanes[li]).ToList();
-            for (var ei = 0; ei < inLane.Count; ei++)
+            var y = layout.Top + (li * laneHeight) + (laneHeight / 2);
+            sb.Append(Inv, $"<text x=\"{F(layout.Left - 10)}\" y=\"{F(y)}\" font-size=\"{LegendFont}\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(lanes[li])}</text>\n");
+            sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{F(y)}\" x2=\"{F(layout.Right)}\" y2=\"{F(y)}\" stroke=\"#cccccc\"/>\n");
+            var usable = rows.Where(r => Math.Abs(r) + 6 < laneHeight / 2 || r is -9 or 17).ToArray();
+            var rowEnds = usable.Select(_ => double.NegativeInfinity).ToArray();
+            foreach (var e in chart.Events.Where(e => e.Lane == lanes[li] && e.X >= xMin && e.X <= xMax).OrderBy(e => e.X))
             {
-                var e = inLane[ei];
-                if (e.X < xMin || e.X > xMax)
-                    continue;
                 var color = Esc(e.Color ?? Palette.At(li));
-                var x = F(Px(e.X));
-                // Alternate labels above and below the lane so close events stay readable.
-                var ly = F(y + (ei % 2 == 0 ? -8 : 16));
-                sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x}\" cy=\"{F(y)}\" r=\"4\" fill=\"{color}\"><title>{Esc(format(e.X))}: {Esc(e.Label)}</title></circle>\n");
-                sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{ly}\" font-size=\"10\" text-anchor=\"middle\" fill=\"{color}\">{Esc(e.Label)}</text>\n");
+                var x = Px(e.X);
+                sb.Append(Inv, $"<circle cx=\"{F(x)}\" cy=\"{F(y)}\" r=\"4\" fill=\"{color}\"><title>{Esc(TimeAxis.Duration(e.X))}: {Esc(e.Label)}</title></circle>\n");
+                var w = TextMetrics.Width(e.Label, TickFont);
+                var from = Math.Clamp(x - (w / 2), layout.Left - 4, layout.Right - w + 4);
+                var row = Array.FindIndex(rowEnds, end => from >= end + 4);
+                if (row < 0)
+                {
+                    // Every row is taken here: the row that frees up first, the label pushed right of its neighbour.
+                    row = Array.IndexOf(rowEnds, rowEnds.Min());
+                    from = rowEnds[row] + 4;
+                }
+                rowEnds[row] = from + w;
+                sb.Append(Inv, $"<text x=\"{F(from)}\" y=\"{F(y + usable[row])}\" font-size=\"{TickFont}\" fill=\"{color}\">{Esc(e.Label)}</text>\n");
             }
         }
         return Close(sb);
     }
 
-    private static StringBuilder Open(ChartSize size, string title, string description)
+    /// <summary>The plot rectangle of a chart: room for the title and subtitle above, the legend to the right, tick labels left and below.</summary>
+    private static Layout LayoutFor(ChartSize size, string subtitle, IReadOnlyList<LegendEntry> legend, bool markers, bool yTitle, Func<double, IReadOnlyList<Tick>> yTicks)
+    {
+        var lines = Wrap(subtitle, size.Width - 16, SubtitleFont).Count;
+        var top = 24 + (lines * 16) + 12 + (markers ? 30 : 0);
+        var bottom = size.Height - 42;
+        var legendWidth = legend.Count == 0 ? 0 : legend.Max(e => TextMetrics.Width(e.Name, LegendFont)) + 30;
+        var legendX = size.Width - legendWidth - 6;
+        var right = legend.Count == 0 ? size.Width - 16 : legendX - 14;
+        var ticks = yTicks(Math.Max(1, bottom - top));
+        var tickWidth = ticks.Count == 0 ? 0 : ticks.Max(t => TextMetrics.Width(t.Label, TickFont));
+        var left = (yTitle ? 26 : 8) + tickWidth + 8;
+        return new Layout(left, top, Math.Max(left + 1, right), Math.Max(top + 1, bottom), legendX, lines);
+    }
+
+    /// <summary>Greedy word wrap by estimated width; at most three lines (the last one ends in "…" if cut).</summary>
+    internal static List<string> Wrap(string text, double width, double fontSize)
+    {
+        var lines = new List<string>();
+        if (string.IsNullOrWhiteSpace(text))
+            return lines;
+        var current = "";
+        foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = current.Length == 0 ? word : current + " " + word;
+            if (current.Length > 0 && TextMetrics.Width(candidate, fontSize) > width)
+            {
+                lines.Add(current);
+                current = word;
+            }
+            else
+            {
+                current = candidate;
+            }
+        }
+        lines.Add(current);
+        if (lines.Count > 3)
+            lines = [lines[0], lines[1], lines[2] + " …"];
+        return lines;
+    }
+
+    private static StringBuilder Open(ChartSize size, string title, string description, string subtitle, Layout layout)
     {
         var id = "c" + StableId(title + "\n" + description);
         var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size.Width} {size.Height}\" width=\"{size.Width}\" height=\"{size.Height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-family=\"sans-serif\">\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<title id=\"{id}-t\">{Esc(title)}</title>\n<desc id=\"{id}-d\">{Esc(description)}</desc>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<rect width=\"{size.Width}\" height=\"{size.Height}\" fill=\"#ffffff\"/>\n");
-        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{size.MarginLeft}\" y=\"16\" font-size=\"13\" font-weight=\"bold\">{Esc(title)}</text>\n");
+        sb.Append(Inv, $"<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {size.Width} {size.Height}\" width=\"{size.Width}\" height=\"{size.Height}\" role=\"img\" aria-labelledby=\"{id}-t {id}-d\" font-family=\"sans-serif\">\n");
+        sb.Append(Inv, $"<title id=\"{id}-t\">{Esc(title)}</title>\n<desc id=\"{id}-d\">{Esc(description)}</desc>\n");
+        sb.Append(Inv, $"<rect width=\"{size.Width}\" height=\"{size.Height}\" fill=\"#ffffff\"/>\n");
+        // Bold runs about 10% wider; a title too long for the chart gets a smaller font (down to 10 px).
+        var titleFont = Math.Max(10, Math.Min(TitleFont, Math.Floor(TitleFont * (size.Width - 16) / (1.1 * TextMetrics.Width(title, TitleFont)))));
+        sb.Append(Inv, $"<text x=\"8\" y=\"20\" font-size=\"{F(titleFont)}\" font-weight=\"bold\" fill=\"#111111\">{Esc(title)}</text>\n");
+        var lines = Wrap(subtitle, size.Width - 16, SubtitleFont);
+        for (var i = 0; i < lines.Count && i < layout.SubtitleLines; i++)
+            sb.Append(Inv, $"<text x=\"8\" y=\"{38 + (i * 16)}\" font-size=\"{SubtitleFont}\" fill=\"{Muted}\" class=\"subtitle\">{Esc(lines[i])}</text>\n");
         return sb;
     }
 
     private static string Close(StringBuilder sb) => sb.Append("</svg>\n").ToString();
 
-    private static void AxesY(StringBuilder sb, ChartSize size, IReadOnlyList<double> ticks, Func<double, double> py, Func<double, string> format, string label)
+    private static void YAxis(StringBuilder sb, Layout layout, ValueScale scale, IReadOnlyList<Tick> ticks, Func<double, double> py, string title)
     {
         foreach (var t in ticks)
         {
-            var y = F(py(t));
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{size.MarginLeft}\" y1=\"{y}\" x2=\"{size.MarginLeft + size.PlotWidth}\" y2=\"{y}\" stroke=\"#eeeeee\"/>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{size.MarginLeft - 6}\" y=\"{y}\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">{Esc(format(t))}</text>\n");
+            var y = F(py(t.Value));
+            sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{y}\" x2=\"{F(layout.Right)}\" y2=\"{y}\" stroke=\"{Grid}\"/>\n");
+            sb.Append(Inv, $"<text x=\"{F(layout.Left - 6)}\" y=\"{y}\" font-size=\"{TickFont}\" text-anchor=\"end\" dominant-baseline=\"middle\" class=\"ytick\">{Esc(t.Label)}</text>\n");
         }
-        sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{size.MarginLeft}\" y1=\"{size.MarginTop}\" x2=\"{size.MarginLeft}\" y2=\"{size.MarginTop + size.PlotHeight}\" stroke=\"#333333\"/>\n");
-        if (label.Length > 0)
+        sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{F(layout.Top)}\" x2=\"{F(layout.Left)}\" y2=\"{F(layout.Bottom)}\" stroke=\"{Ink}\"/>\n");
+        if (scale.IsLog && scale.HasZero)
+            Break(sb, layout.Left, layout.Bottom - (ValueScale.ZeroGap / 2), horizontal: false);
+        if (title.Length > 0)
         {
-            var cy = size.MarginTop + (size.PlotHeight / 2);
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"14\" y=\"{cy}\" font-size=\"11\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\">{Esc(label)}</text>\n");
+            // A title longer than the axis gets a smaller font (down to 8 px) rather than running into the subtitle.
+            var font = Math.Max(8, Math.Min(TickFont, Math.Floor(TickFont * layout.Height / TextMetrics.Width(title, TickFont))));
+            var cy = F(layout.Top + (layout.Height / 2));
+            sb.Append(Inv, $"<text x=\"14\" y=\"{cy}\" font-size=\"{F(font)}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {cy})\" class=\"ytitle\">{Esc(title)}</text>\n");
         }
     }
 
-    private static void AxesX(StringBuilder sb, ChartSize size, IReadOnlyList<double> ticks, Func<double, double> px, Func<double, string> format, string label)
+    /// <summary>The two slashes of a broken axis, between the 0 baseline and the first decade of a log scale.</summary>
+    private static void Break(StringBuilder sb, double x, double y, bool horizontal)
     {
-        var baseY = size.MarginTop + size.PlotHeight;
-        sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{size.MarginLeft}\" y1=\"{baseY}\" x2=\"{size.MarginLeft + size.PlotWidth}\" y2=\"{baseY}\" stroke=\"#333333\"/>\n");
-        foreach (var t in ticks)
+        sb.Append(Inv, $"<g class=\"axis-break\" stroke=\"{Ink}\">");
+        if (horizontal)
         {
-            var x = F(px(t));
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"{baseY}\" x2=\"{x}\" y2=\"{baseY + 4}\" stroke=\"#333333\"/>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{baseY + 16}\" font-size=\"11\" text-anchor=\"middle\">{Esc(format(t))}</text>\n");
+            sb.Append(Inv, $"<rect x=\"{F(x - 3)}\" y=\"{F(y - 5)}\" width=\"6\" height=\"10\" fill=\"#ffffff\" stroke=\"none\"/>");
+            sb.Append(Inv, $"<line x1=\"{F(x - 5)}\" y1=\"{F(y + 5)}\" x2=\"{F(x - 1)}\" y2=\"{F(y - 5)}\"/><line x1=\"{F(x + 1)}\" y1=\"{F(y + 5)}\" x2=\"{F(x + 5)}\" y2=\"{F(y - 5)}\"/>");
         }
-        if (label.Length > 0)
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{size.MarginLeft + (size.PlotWidth / 2)}\" y=\"{baseY + 32}\" font-size=\"11\" text-anchor=\"middle\">{Esc(label)}</text>\n");
-    }
-
-    private static void Legend(StringBuilder sb, ChartSize size, IReadOnlyList<(string Name, string Color)> entries)
-    {
-        var x = size.MarginLeft;
-        var y = size.Height - 8;
-        sb.Append("<g aria-label=\"legend\">\n");
-        foreach (var (name, color) in entries)
+        else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{x}\" y=\"{y - 9}\" width=\"10\" height=\"10\" fill=\"{Esc(color)}\"/>\n");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{x + 14}\" y=\"{y}\" font-size=\"11\">{Esc(name)}</text>\n");
-            x += 24 + (name.Length * 7);
+            sb.Append(Inv, $"<rect x=\"{F(x - 5)}\" y=\"{F(y - 3)}\" width=\"10\" height=\"6\" fill=\"#ffffff\" stroke=\"none\"/>");
+            sb.Append(Inv, $"<line x1=\"{F(x - 5)}\" y1=\"{F(y + 1)}\" x2=\"{F(x + 5)}\" y2=\"{F(y - 3)}\"/><line x1=\"{F(x - 5)}\" y1=\"{F(y + 5)}\" x2=\"{F(x + 5)}\" y2=\"{F(y + 1)}\"/>");
         }
         sb.Append("</g>\n");
+    }
+
+    private static void XAxis(StringBuilder sb, Layout layout, IReadOnlyList<Tick> ticks, Func<double, double> px, string title, bool grid = false)
+    {
+        var baseY = layout.Bottom;
+        foreach (var t in ticks)
+        {
+            var x = F(px(t.Value));
+            if (grid)
+                sb.Append(Inv, $"<line x1=\"{x}\" y1=\"{F(layout.Top)}\" x2=\"{x}\" y2=\"{F(baseY)}\" stroke=\"{Grid}\"/>\n");
+            sb.Append(Inv, $"<line x1=\"{x}\" y1=\"{F(baseY)}\" x2=\"{x}\" y2=\"{F(baseY + 4)}\" stroke=\"{Ink}\"/>\n");
+            sb.Append(Inv, $"<text x=\"{x}\" y=\"{F(baseY + 16)}\" font-size=\"{TickFont}\" text-anchor=\"middle\" class=\"xtick\">{Esc(t.Label)}</text>\n");
+        }
+        sb.Append(Inv, $"<line x1=\"{F(layout.Left)}\" y1=\"{F(baseY)}\" x2=\"{F(layout.Right)}\" y2=\"{F(baseY)}\" stroke=\"{Ink}\"/>\n");
+        if (title.Length > 0)
+            sb.Append(Inv, $"<text x=\"{F(layout.Left + (layout.Width / 2))}\" y=\"{F(baseY + 33)}\" font-size=\"{TickFont}\" text-anchor=\"middle\" class=\"xtitle\">{Esc(title)}</text>\n");
+    }
+
+    /// <summary>Vertical markers; labels above the plot, in a second row when they would overlap the first.</summary>
+    private static void Markers(StringBuilder sb, Layout layout, IReadOnlyList<Marker> markers, Func<double, double> px)
+    {
+        var rowEnds = new[] { double.NegativeInfinity, double.NegativeInfinity };
+        foreach (var m in markers)
+        {
+            var x = px(m.X);
+            var color = Esc(m.Color ?? "#444444");
+            sb.Append(Inv, $"<line x1=\"{F(x)}\" y1=\"{F(layout.Top)}\" x2=\"{F(x)}\" y2=\"{F(layout.Bottom)}\" stroke=\"{color}\" stroke-dasharray=\"4 3\"/>\n");
+            var w = TextMetrics.Width(m.Label, TickFont);
+            var from = Math.Clamp(x - (w / 2), 4, layout.LegendX - w);
+            var row = Array.FindIndex(rowEnds, end => from >= end + 4);
+            if (row < 0)
+                continue;
+            rowEnds[row] = from + w;
+            sb.Append(Inv, $"<text x=\"{F(from)}\" y=\"{F(layout.Top - 6 - (row * 14))}\" font-size=\"{TickFont}\" fill=\"{color}\">{Esc(m.Label)}</text>\n");
+        }
+    }
+
+    /// <summary>The legend, one entry per line, in a column right of the plot area.</summary>
+    private static void Legend(StringBuilder sb, Layout layout, IReadOnlyList<LegendEntry> entries)
+    {
+        if (entries.Count == 0)
+            return;
+        sb.Append("<g aria-label=\"legend\">\n");
+        var x = layout.LegendX;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var (name, color, swatch) = entries[i];
+            var y = layout.Top + 8 + (i * 20);
+            var c = Esc(color);
+            sb.Append(swatch switch
+            {
+                Swatch.Box => $"<rect x=\"{F(x)}\" y=\"{F(y - 6)}\" width=\"12\" height=\"12\" fill=\"{c}\"/>",
+                Swatch.Line => $"<line x1=\"{F(x)}\" y1=\"{F(y)}\" x2=\"{F(x + 20)}\" y2=\"{F(y)}\" stroke=\"{c}\" stroke-width=\"2.5\"/>",
+                Swatch.Dashed => $"<line x1=\"{F(x)}\" y1=\"{F(y)}\" x2=\"{F(x + 20)}\" y2=\"{F(y)}\" stroke=\"{c}\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>",
+                _ => $"<rect x=\"{F(x)}\" y=\"{F(y - 6)}\" width=\"20\" height=\"12\" fill=\"{c}\" fill-opacity=\"0.16\"/><line x1=\"{F(x)}\" y1=\"{F(y)}\" x2=\"{F(x + 20)}\" y2=\"{F(y)}\" stroke=\"{c}\" stroke-width=\"2.5\"/>",
+            });
+            sb.Append(Inv, $"<text x=\"{F(x + 26)}\" y=\"{F(y)}\" font-size=\"{LegendFont}\" dominant-baseline=\"middle\">{Esc(name)}</text>\n");
+        }
+        sb.Append("</g>\n");
+    }
+
+    private static string PathOf(List<(double X, double Y)> points, string first = "M")
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < points.Count; i++)
+            sb.Append(i == 0 ? first : " L").Append(F(points[i].X)).Append(',').Append(F(points[i].Y));
+        return first == "L" ? " " + sb : sb.ToString();
     }
 
     private static double Finite(double v) => double.IsFinite(v) ? v : 0;

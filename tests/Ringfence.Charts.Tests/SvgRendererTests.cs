@@ -109,6 +109,74 @@ public class SvgRendererTests
     }
 
     [Fact]
+    public void Render_SeriesPeaksDifferMoreThan100x_LogAxisWithZeroBaseline()
+    {
+        var svg = SvgRenderer.Render(Sample());
+        svg.ShouldContain("hosts (log scale)");
+        svg.ShouldContain("class=\"axis-break\"");
+        var doc = XDocument.Parse(svg);
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var yTicks = doc.Descendants(ns + "text").Where(t => (string?)t.Attribute("class") == "ytick").Select(t => t.Value).ToList();
+        yTicks.ShouldBe(["0", "1", "10", "100", "1k", "10k"]);
+    }
+
+    [Fact]
+    public void Render_SeriesPeaksWithin100x_LinearAxis()
+    {
+        var chart = Sample() with { Series = [new Series("a", [0, 100, 5000, 20]), new Series("b", [0, 60, 90, 0])] };
+        var svg = SvgRenderer.Render(chart);
+        svg.ShouldNotContain("log scale");
+        svg.ShouldNotContain("axis-break");
+    }
+
+    [Fact]
+    public void Render_Subtitle_DrawnUnderTitleAndWrapped()
+    {
+        var chart = Sample() with { Subtitle = string.Join(' ', Enumerable.Repeat("word", 60)), Size = new ChartSize(400, 300) };
+        var doc = XDocument.Parse(SvgRenderer.Render(chart));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var lines = doc.Descendants(ns + "text").Where(t => (string?)t.Attribute("class") == "subtitle").ToList();
+        lines.Count.ShouldBeInRange(2, 3);
+        lines.ShouldAllBe(l => TextMetrics.Width(l.Value, 12) <= 400 - 16 + 12);
+    }
+
+    [Fact]
+    public void Render_BandsAndThreshold_DrawnAndInLegend()
+    {
+        var chart = new SeriesChart("r", "d", [0, 5, 10], [new Series("exposed", [0, 100, 50]) { Lower = [0, 40, 10], Upper = [300, 250, 150] }],
+            "time since the ring opened", "crashes per 1,000 host-hours", SeriesStyle.Step)
+        { XKind = XKind.Minutes, Thresholds = [new Threshold(400, "gate halts")] };
+        var doc = XDocument.Parse(SvgRenderer.Render(chart));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        doc.Descendants(ns + "path").Count(p => p.Element(ns + "title")!.Value == "exposed: 95% interval").ShouldBe(1);
+        doc.Descendants(ns + "line").Count(l => l.Element(ns + "title")?.Value == "gate halts: 400").ShouldBe(1);
+        var legend = doc.Descendants(ns + "g").Single(g => (string?)g.Attribute("aria-label") == "legend");
+        legend.Elements(ns + "text").Select(t => t.Value).ShouldBe(["exposed", "gate halts"]);
+        // The y axis reaches the threshold even though no value does.
+        doc.Descendants(ns + "text").Where(t => (string?)t.Attribute("class") == "ytick").Select(t => t.Value).ShouldContain("400");
+        doc.Descendants(ns + "text").Single(t => (string?)t.Attribute("class") == "xtitle").Value.ShouldBe("time since the ring opened (minutes)");
+    }
+
+    [Fact]
+    public void Render_BandLengthMismatch_Throws()
+    {
+        var chart = new SeriesChart("t", "d", [0, 1], [new Series("a", [1, 2]) { Lower = [0], Upper = [2, 3] }]);
+        Should.Throw<ArgumentException>(() => SvgRenderer.Render(chart)).Message.ShouldContain("'a'");
+    }
+
+    [Fact]
+    public void Render_BarChartWithZeroAndMillions_LogAxisEveryBarLabelled()
+    {
+        var doc = XDocument.Parse(SvgRenderer.Render(GoldenTests.HeadlineBars()));
+        XNamespace ns = "http://www.w3.org/2000/svg";
+        var texts = doc.Descendants(ns + "text").Select(t => t.Value).ToList();
+        texts.ShouldContain("hosts (log scale)");
+        texts.ShouldContain("8.48M");
+        texts.ShouldContain("383");
+        texts.Count(t => t == "0").ShouldBe(3); // two zero bars and the 0 tick
+    }
+
+    [Fact]
     public void Render_AnyLabels_AlwaysWellFormedXml()
     {
         Prop.ForAll<string, string>((title, name) =>
@@ -129,6 +197,18 @@ public class TicksTests
     {
         Ticks.Nice(min, max).Select(t => Math.Round(t, 6)).ShouldBe(expected);
     }
+
+    [Theory]
+    [InlineData(0.05, "0.05")]
+    [InlineData(0.0012, "0.0012")]
+    [InlineData(1.5, "1.5")]
+    public void Compact_SmallNumber_TwoSignificantDigits(double v, string expected) => Ticks.Compact(v).ShouldBe(expected);
+
+    [Theory]
+    [InlineData(8_412_345, "8.4 M")]
+    [InlineData(12_400, "12,400")]
+    [InlineData(383, "383")]
+    public void Readable_Count_ProseNumber(double v, string expected) => Ticks.Readable(v).ShouldBe(expected);
 
     [Fact]
     public void NiceCeiling_AnyPositive_AtLeastValueAndWithinFactorTwo()

@@ -4,24 +4,33 @@ using Ringfence.Server.Storage;
 
 namespace Ringfence.Server.Dashboard;
 
-/// <summary>A crash reported by a host during a rollout, classified as exposed (it ran the rollout's content) or control.</summary>
-internal sealed record CrashPoint(DateTimeOffset At, bool Exposed, bool BootLoop);
+/// <summary>One per-minute telemetry counter of a rollout's ring, summed over configurations (kind like "crash:exposed").</summary>
+internal sealed record CounterPoint(int Ring, DateTimeOffset WindowStart, string Kind, long Count);
 
 /// <summary>A telemetry event that names the rollout's content: the agent's crash breadcrumb, a revert or a quarantine.</summary>
 internal sealed record Breadcrumb(DateTimeOffset At, string HostId, string AgentBuild, string OsBuild, string Kind, string? InstanceId, bool BootCrash, string? Detail);
 
-internal sealed record RolloutHealth(IReadOnlyList<CrashPoint> Crashes, IReadOnlyList<Breadcrumb> Breadcrumbs, long FleetHosts, bool Truncated);
+/// <param name="Counters">The controller's per-minute counters of the rollout: what the gate itself counted.</param>
+internal sealed record RolloutHealth(IReadOnlyList<CounterPoint> Counters, IReadOnlyList<Breadcrumb> Breadcrumbs, long FleetHosts, bool Truncated);
 
 /// <summary>
-/// Read-only queries the operator API does not offer (crash time series and breadcrumbs of one rollout), through
-/// the server's <see cref="Database"/>. They read the raw telemetry the controller also reads, so the chart and
-/// the gate see the same events.
+/// Read-only queries the operator API does not offer (rate time series and breadcrumbs of one rollout), through
+/// the server's <see cref="Database"/>. The rates read telemetry_counters, the per-minute counts the controller
+/// folds telemetry into and the gate reads, so the chart and the gate see the same events.
 /// </summary>
 internal sealed class DashboardQueries(Database db)
 {
     /// <summary>Bounds the work of one page render on a very large fleet.</summary>
-    public const int MaxCrashes = 20_000;
+    public const int MaxCounterRows = 50_000;
     public const int MaxBreadcrumbs = 100;
+
+    private sealed class CounterRow
+    {
+        public long Ring { get; set; }
+        public long WindowStart { get; set; }
+        public string Kind { get; set; } = "";
+        public long Total { get; set; }
+    }
 
     private sealed class EventRow
     {
@@ -39,17 +48,18 @@ internal sealed class DashboardQueries(Database db)
     public async Task<RolloutHealth> RolloutHealthAsync(RolloutDto rollout, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var since = rollout.CreatedAt.ToUnixTimeMilliseconds();
-        // Same classification as the controller: events on this channel (or naming none) count; exposed = ran this content.
-        var crashes = (await c.QueryAsync<EventRow>(
+        // Summed over configurations: the chart compares exposed against control, not builds. PostgreSQL sums a
+        // BIGINT to NUMERIC, hence the cast.
+        var rows = (await c.QueryAsync<CounterRow>(
             """
-            SELECT at, kind, boot_crash, content_hash, host_id FROM telemetry_events
-            WHERE kind = 'Crash' AND at >= @since AND (channel = @channel OR channel IS NULL OR content_hash = @sha)
-            ORDER BY at LIMIT @max
-            """, new { since, channel = rollout.Channel, sha = rollout.Sha256, max = MaxCrashes + 1 })).AsList();
-        var truncated = crashes.Count > MaxCrashes;
-        var points = crashes.Take(MaxCrashes)
-            .Select(e => new CrashPoint(DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.ContentHash == rollout.Sha256, e.BootCrash != 0)).ToList();
+            SELECT ring, window_start, kind, CAST(SUM(count) AS BIGINT) AS total FROM telemetry_counters
+            WHERE rollout_id = @id
+            GROUP BY ring, window_start, kind
+            ORDER BY ring, window_start, kind LIMIT @max
+            """, new { id = rollout.Id, max = MaxCounterRows + 1 })).AsList();
+        var truncated = rows.Count > MaxCounterRows;
+        var counters = rows.Take(MaxCounterRows)
+            .Select(r => new CounterPoint((int)r.Ring, DateTimeOffset.FromUnixTimeMilliseconds(r.WindowStart), r.Kind, r.Total)).ToList();
 
         var crumbs = (await c.QueryAsync<EventRow>(
             """
@@ -61,6 +71,6 @@ internal sealed class DashboardQueries(Database db)
         var breadcrumbs = crumbs.Select(e => new Breadcrumb(DateTimeOffset.FromUnixTimeMilliseconds(e.At), e.HostId, e.AgentBuild, e.OsBuild,
             e.Kind, e.InstanceId, e.BootCrash != 0, e.Detail)).ToList();
         var fleet = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
-        return new RolloutHealth(points, breadcrumbs, fleet, truncated);
+        return new RolloutHealth(counters, breadcrumbs, fleet, truncated);
     }
 }

@@ -16,6 +16,7 @@ internal sealed class DashboardRuntime : IDisposable
         Api = new OperatorApiClient(services.GetRequiredService<IServer>());
         Queries = new DashboardQueries(services.GetRequiredService<Database>());
         AttributedHalt = services.GetService<RolloutController>()?.Gate.AttributedHalt ?? new GateOptions().AttributedHalt;
+        HeartbeatSeconds = services.GetService<Hosting.RingfenceServerOptions>()?.CheckInIntervalSeconds ?? 60;
     }
 
     /// <summary>The server's clock (bake timers are in the controller's time).</summary>
@@ -24,6 +25,8 @@ internal sealed class DashboardRuntime : IDisposable
     public OperatorApiClient Api { get; }
     public DashboardQueries Queries { get; }
     public int AttributedHalt { get; }
+    /// <summary>Host time one heartbeat stands for (an agent sends one per check-in interval): the rate charts' host-hours.</summary>
+    public double HeartbeatSeconds { get; }
 
     /// <summary>How often a live page re-renders its regions on the server (wall clock).</summary>
     public TimeSpan LivePeriod { get; init; } = TimeSpan.FromSeconds(2);

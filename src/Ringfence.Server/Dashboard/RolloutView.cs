@@ -29,7 +29,7 @@ internal static class RolloutView
             new("rollout-actions", Actions(ctx, r)),
             new("rollout-rings", Rings(r, ctx.Now)),
             new("rollout-gate", Gate(r, decisions, ctx.Runtime.AttributedHalt)),
-            new("rollout-health", Health(r, decisions, health, ctx.Now)),
+            new("rollout-health", Health(r, decisions, health, ctx.Now, ctx.Runtime.HeartbeatSeconds)),
             new("rollout-decisions", Decisions(r, decisions, decisionsResult.Problem)),
             new("rollout-breadcrumbs", Breadcrumbs(health)),
         ]);
@@ -170,21 +170,26 @@ internal static class RolloutView
                     new Bar("Attributed events", [attributed, attributedHalt]),
                 ],
                 "count")
-            { Size = new ChartSize(Width: 560, Height: 180, MarginLeft: 130, MarginTop: 30, MarginBottom: 44) };
+            {
+                Subtitle = $"Verdict: {verdict}. A bar reaching its threshold halts the rollout.",
+                Scale = ScaleKind.Linear,
+                Colors = ["#0072B2", "#b42318"],
+                Size = new ChartSize(Width: 600, Height: 200),
+            };
             sb.Append("<figure class=\"chart\" style=\"margin:0\">").Append(SvgRenderer.Render(chart))
               .Append($"<figcaption>{E(ringName)}: verdict {GateBadge(verdict)} · exposed crashes {crashes:0} vs limit {E(limitText)} (expected {expected:0.##}) · attributed {attributed:0} vs threshold {attributedHalt} · {Time(d.At)}</figcaption></figure>");
         }
         return sb.Append("</div></section>").ToString();
     }
 
-    private static string Health(RolloutDto r, IReadOnlyList<DecisionDto> decisions, RolloutHealth health, DateTimeOffset now)
+    private static string Health(RolloutDto r, IReadOnlyList<DecisionDto> decisions, RolloutHealth health, DateTimeOffset now, double heartbeatSeconds)
     {
         var sb = new StringBuilder("<section class=\"card\" aria-labelledby=\"h-health\"><h2 id=\"h-health\">Crash and boot-loop rates, exposed against control</h2>");
-        sb.Append("<p class=\"muted\">Per ring since it opened: crashes per 1,000 hosts in each time window, among hosts running this content (exposed) and hosts that are not (control).</p>");
+        sb.Append("<p class=\"muted\">Per ring, over time since it opened: events per 1,000 host-hours among hosts running this content (exposed) and hosts that are not (control), from the per-minute counters the gate reads. Shaded: 95% Poisson (Garwood) intervals. Dashed: the exposed rate over the ring at which the gate halts, from its last evaluation.</p>");
         if (r.Status == RolloutStatus.PendingApproval)
             return sb.Append("<p class=\"muted\">Not started yet.</p></section>").ToString();
         if (health.Truncated)
-            sb.Append($"<p class=\"muted\">Showing the first {E(DashboardQueries.MaxCrashes)} crashes only.</p>");
+            sb.Append($"<p class=\"muted\">Showing the first {E(DashboardQueries.MaxCounterRows)} counter rows only.</p>");
 
         // Ring k opened at the promotion out of ring k-1 (ring 0 at the last approval); the current ring runs until now or its halt.
         var starts = new List<DateTimeOffset> { decisions.Where(d => d.Kind == "approve").Select(d => d.At).DefaultIfEmpty(r.CreatedAt).Max() };
@@ -204,43 +209,62 @@ internal static class RolloutView
             var evidence = decisions.Where(d => d.Ring == k && Number(d.Evidence, "exposedHosts") is not null).OrderBy(d => d.At).LastOrDefault()?.Evidence;
             var exposedHosts = Math.Max(1, Number(evidence, "exposedHosts") ?? (k == r.CurrentRing ? ring.ExposedHosts : ring.TargetHosts));
             var controlHosts = Math.Max(1, Number(evidence, "controlHosts") ?? Math.Max(0, health.FleetHosts - exposedHosts));
-            var crashes = health.Crashes.Where(c => c.At >= from && c.At < to.AddTicks(1)).ToList();
-            sb.Append(Chart(ring.Name, "Crash rate", from, to, crashes, exposedHosts, controlHosts, bootLoopsOnly: false));
-            sb.Append(Chart(ring.Name, "Boot-loop rate", from, to, crashes, exposedHosts, controlHosts, bootLoopsOnly: true));
+            var counters = health.Counters.Where(c => c.Ring == k).ToList();
+            sb.Append(RateChart(ring.Name, "Crash rate", "crash", "crashes", from, to, counters, exposedHosts, controlHosts, heartbeatSeconds, evidence));
+            sb.Append(RateChart(ring.Name, "Boot-loop rate", "revert", "bootLoopReverts", from, to, counters, exposedHosts, controlHosts, heartbeatSeconds, evidence));
         }
         return sb.Append("</div></section>").ToString();
     }
 
-    private static string Chart(string ring, string what, DateTimeOffset from, DateTimeOffset to, List<CrashPoint> crashes, double exposedHosts, double controlHosts, bool bootLoopsOnly)
+    /// <summary>The metric's entry in the evidence's "metrics" list (the engine's per-metric statistic).</summary>
+    private static JsonElement? Metric(JsonElement? evidence, string name)
     {
-        var spanMinutes = Math.Max(1, (to - from).TotalMinutes);
-        var window = Math.Max(1, Math.Ceiling(spanMinutes / 24));
-        var n = (int)Math.Max(2, Math.Ceiling(spanMinutes / window));
-        var exposed = new double[n];
-        var control = new double[n];
-        foreach (var c in crashes)
+        if (evidence is not { ValueKind: JsonValueKind.Object } e)
+            return null;
+        foreach (var p in e.EnumerateObject())
         {
-            if (bootLoopsOnly && !c.BootLoop)
+            if (!string.Equals(p.Name, "metrics", StringComparison.OrdinalIgnoreCase) || p.Value.ValueKind != JsonValueKind.Array)
                 continue;
-            var i = Math.Clamp((int)((c.At - from).TotalMinutes / window), 0, n - 1);
-            if (c.Exposed)
-                exposed[i] += 1000 / exposedHosts;
-            else
-                control[i] += 1000 / controlHosts;
+            foreach (var m in p.Value.EnumerateArray())
+                if (Text(m, "metric") == name)
+                    return m;
         }
-        var x = Enumerable.Range(0, n).Select(i => i * window).ToList();
+        return null;
+    }
+
+    private static string RateChart(string ring, string what, string kind, string metric, DateTimeOffset from, DateTimeOffset to, List<CounterPoint> counters,
+        double exposedHosts, double controlHosts, double heartbeatSeconds, JsonElement? evidence)
+    {
+        var bins = RateBins.Build(counters, kind, from, to, exposedHosts, controlHosts, heartbeatSeconds);
+        var m = Metric(evidence, metric);
+        var halt = m is null ? null : RateBins.HaltRate((long)(Number(m, "controlCount") ?? 0), Number(evidence, "exposedHostHours") ?? 0,
+            Number(evidence, "controlHostHours") ?? 0, Number(m, "rateRatio") ?? 0, Number(m, "haltThreshold") ?? double.NaN);
+        var events = kind == "crash" ? "crashes" : "boot-loop reverts";
+        var exposedTotal = bins.Exposed.Counts.Sum();
+        var controlTotal = bins.Control.Counts.Sum();
+        var denominator = bins.FromHeartbeats ? "host-hours from heartbeats" : "host-hours estimated as hosts × time (no heartbeat counts)";
+        var subtitle = $"{exposedTotal:N0} {events} on exposed hosts, {controlTotal:N0} on control, in {bins.BinMinutes:0}-minute bins; {denominator}."
+            + (halt is { } h ? $" The gate halts at {Ticks.Readable(h)} per 1,000 host-hours." : " No gate evaluation with both groups yet.");
         var chart = new SeriesChart(
             $"{what}, {ring}",
-            $"{what} per 1,000 hosts in {window:0}-minute windows since ring {ring} opened: exposed peak {exposed.Max():0.##}, control peak {control.Max():0.##}.",
-            x,
-            [new Series("exposed", exposed, Palette.At(1)), new Series("control", control, Palette.At(0))],
-            XLabel: "minutes since the ring opened",
-            YLabel: "per 1,000 hosts")
+            $"{what} per 1,000 host-hours in {bins.BinMinutes:0}-minute bins since ring {ring} opened: exposed peak {bins.Exposed.Rate.DefaultIfEmpty(0).Max():0.##}, control peak {bins.Control.Rate.DefaultIfEmpty(0).Max():0.##}"
+                + (halt is { } hr ? $"; the gate halts at {hr:0.##}" : "") + $"; {denominator}.",
+            bins.X,
+            [
+                new Series("exposed", bins.Exposed.Rate, Palette.At(1)) { Lower = bins.Exposed.Lower, Upper = bins.Exposed.Upper },
+                new Series("control", bins.Control.Rate, Palette.At(0)) { Lower = bins.Control.Lower, Upper = bins.Control.Upper },
+            ],
+            XLabel: "time since the ring opened",
+            YLabel: "per 1,000 host-hours",
+            Style: SeriesStyle.Step)
         {
-            FormatX = v => "+" + v.ToString("0.#", Inv) + "m",
-            Size = new ChartSize(Width: 560, Height: 220, MarginLeft: 56, MarginTop: 30, MarginBottom: 46),
+            Subtitle = subtitle,
+            XKind = XKind.Minutes,
+            BinWidth = bins.BinMinutes,
+            Thresholds = halt is { } t ? [new Threshold(t, "gate halts", "#b42318")] : [],
+            Size = new ChartSize(Width: 600, Height: 300),
         };
-        return $"<figure class=\"chart\" style=\"margin:0\">{SvgRenderer.Render(chart)}</figure>";
+        return $"<figure class=\"chart\" style=\"margin:0\" data-metric=\"{E(kind)}\" data-denominator=\"{(bins.FromHeartbeats ? "heartbeats" : "hosts")}\">{SvgRenderer.Render(chart)}</figure>";
     }
 
     private static string Decisions(RolloutDto r, IReadOnlyList<DecisionDto> decisions, string? problem)

@@ -78,6 +78,14 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await page.GotoAsync("/rollouts/" + fixture.HaltedRolloutId);
         await Expect(page.Locator("#rollout-health svg")).ToHaveCountAsync(2);
         await Expect(page.Locator("#rollout-health svg title").First).ToContainTextAsync("Crash rate, dogfood");
+        // Rates over time since the ring opened, with 95% bands and the gate's halt level on the same chart.
+        var crash = page.Locator("#rollout-health figure[data-metric=crash]");
+        await Expect(crash.Locator("path > title", new() { HasTextString = "exposed: 95% interval" })).ToHaveCountAsync(1);
+        await Expect(crash.Locator("g[aria-label=legend]")).ToContainTextAsync("gate halts");
+        await Expect(crash.Locator("text.xtitle")).ToHaveTextAsync("time since the ring opened (minutes)");
+        await Expect(crash.Locator("text.subtitle").First).ToContainTextAsync("2 crashes on exposed hosts");
+        await AssertNoOverlappingLabelsAsync(page, "#rollout-health text.xtick");
+        await AssertNoOverlappingLabelsAsync(page, "#rollout-gate text");
         await Expect(page.GetByText("Roll back…")).ToBeVisibleAsync();
         await DashboardFixture.ScreenshotAsync(page, "dashboard-rollout");
 
@@ -167,6 +175,26 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await page.GotoAsync("/audit");
         await Expect(page.Locator("table.audit td.mono", new() { HasTextString = "kill-switch.engage" })).ToHaveCountAsync(1);
         await page.Context.CloseAsync();
+    }
+
+    /// <summary>No two of these SVG labels overlap, as Chromium actually lays them out (within each chart).</summary>
+    private static async Task AssertNoOverlappingLabelsAsync(IPage page, string selector)
+    {
+        var overlaps = await page.EvaluateAsync<string[]>("""
+            sel => {
+              const boxes = [...document.querySelectorAll(sel)].map(t => ({ svg: t.ownerSVGElement, text: t.textContent, b: t.getBBox() }));
+              const out = [];
+              for (let i = 0; i < boxes.length; i++)
+                for (let j = i + 1; j < boxes.length; j++) {
+                  const a = boxes[i], c = boxes[j];
+                  if (a.svg !== c.svg) continue;
+                  if (a.b.x < c.b.x + c.b.width && c.b.x < a.b.x + a.b.width && a.b.y < c.b.y + c.b.height && c.b.y < a.b.y + a.b.height)
+                    out.push(a.text + ' / ' + c.text);
+                }
+              return out;
+            }
+            """, selector);
+        overlaps.ShouldBeEmpty();
     }
 
     /// <summary>Every visible form control has an accessible name.</summary>
