@@ -246,11 +246,14 @@ public sealed partial class ControlPlane(
             return Problems.Invalid(bad);
         if (request.Channels is null || request.Channels.Count > 256)
             return Problems.Invalid("$.channels: required, at most 256");
+        var reportedChannels = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Channels.Count; i++)
         {
             var ch = request.Channels[i];
             if (ch is null || !IsToken(ch.Channel))
                 return Problems.Invalid($"$.channels[{i}].channel: 1..64 letters, digits, '.', '-', '_'");
+            if (!reportedChannels.Add(ch.Channel))
+                return Problems.Invalid($"$.channels[{i}].channel: duplicate channel '{ch.Channel}'");
             if (ch.ActiveHash is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigitLower)))
                 return Problems.Invalid($"$.channels[{i}].activeHash: 64 lowercase hex digits");
         }
