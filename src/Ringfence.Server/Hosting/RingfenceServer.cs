@@ -68,6 +68,10 @@ public static class RingfenceServer
 
     private static void MapAll(WebApplication app)
     {
+        var options = app.Services.GetRequiredService<RingfenceServerOptions>();
+        // Before anything reads the client address or the scheme (rate limits, Secure cookies).
+        app.UseTrustedForwardedHeaders(options);
+        app.UseSecurityHeaders();
         // Unhandled failures and bare status codes (404 route, 405 method) become ProblemDetails with a stable type.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -87,6 +91,10 @@ public static class RingfenceServer
             var code = status switch { 404 => "not-found", 405 => "method-not-allowed", 413 => "payload-too-large", _ => "http-" + status };
             await Problems.Create(status, code, status == 404 ? "Not found" : "Request refused", $"{http.Request.Method} {http.Request.Path}").ExecuteAsync(http);
         });
+        app.UseRequestTargetLimit();
+        app.UseHeadAsGet();
+        // Explicit, so that HEAD is routed as GET (the implicit routing would run first and answer 405).
+        app.UseRouting();
         app.UseRateLimiter();
         app.MapOpenApi(Routes.OpenApi);
         app.MapGet(Routes.Health, () => TypedResults.Ok("ok")).ExcludeFromDescription();
