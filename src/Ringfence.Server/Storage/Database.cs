@@ -15,17 +15,24 @@ public sealed class Database
 {
     static Database() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public Database(StorageProvider provider, string connectionString)
+    public Database(StorageProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         Provider = provider;
         ConnectionString = connectionString;
+        Synchronous = synchronous;
+        _pragmas = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous={(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};";
         if (provider == StorageProvider.Postgres)
             _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
     private readonly NpgsqlDataSource? _dataSource;
 
+    private readonly string _pragmas;
+
     public StorageProvider Provider { get; }
+
+    /// <summary>SQLite's sync mode for this database (see <see cref="RingfenceServerOptions.SqliteSynchronous"/>).</summary>
+    public SqliteSynchronous Synchronous { get; }
     public string ConnectionString { get; }
 
     /// <summary>Builds the database for the options: the SQLite file lives in the data directory.</summary>
@@ -34,7 +41,7 @@ public sealed class Database
         if (options.Provider == StorageProvider.Postgres)
             return new Database(StorageProvider.Postgres, options.ConnectionString!);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
-            return new Database(StorageProvider.Sqlite, options.ConnectionString);
+            return new Database(StorageProvider.Sqlite, options.ConnectionString, options.SqliteSynchronous);
         Directory.CreateDirectory(options.DataDirectory);
         var file = Path.Combine(Path.GetFullPath(options.DataDirectory), "ringfence.db");
         return new Database(StorageProvider.Sqlite, new SqliteConnectionStringBuilder
@@ -42,7 +49,7 @@ public sealed class Database
             DataSource = file,
             Pooling = true,
             DefaultTimeout = 30,
-        }.ToString());
+        }.ToString(), options.SqliteSynchronous);
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
@@ -52,7 +59,9 @@ public sealed class Database
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         // WAL lets readers run beside the single writer; busy_timeout waits for the write lock instead of failing.
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;");
+        // synchronous=FULL syncs the WAL at every commit, so what is acknowledged survives an OS crash or power loss
+        // (NORMAL syncs only at checkpoints: it survives kill -9, not power loss). Cost: docs/benchmarks.md.
+        await connection.ExecuteAsync(_pragmas);
         return connection;
     }
 
