@@ -113,6 +113,9 @@ public static class RingfenceServer
             var services = app.Services;
             var clock = services.GetRequiredService<TimeProvider>();
             await services.GetRequiredService<Database>().MigrateAsync(clock, ct: ct);
+            var startLog = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RingfenceServer));
+            foreach (var warning in await services.GetRequiredService<Database>().DurabilityWarningsAsync(ct))
+                StartLog.NotDurable(startLog, warning);
             await services.GetRequiredService<Tuf.ServerTufRepository>().InitializeAsync(ct);
             var (adminKey, enrollmentToken) = await services.GetRequiredService<ControlPlane>().BootstrapAsync(ct);
             await services.GetRequiredService<TargetSnapshotHolder>().RefreshAsync(ct);
@@ -148,4 +151,10 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress, string? g
         await app.StopAsync();
         await app.DisposeAsync();
     }
+}
+
+internal static partial class StartLog
+{
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Storage is not durable: {Warning}")]
+    public static partial void NotDurable(ILogger logger, string warning);
 }

@@ -233,7 +233,7 @@ public sealed partial class ControlPlane(
             return 0;
         // Short transactions, so check-ins that do change something never wait long for the single writer.
         foreach (var chunk in batch.Chunk(LastSeenRowsPerTransaction))
-            await db.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
+            await db.InUnsyncedTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
         return batch.Count;
     }
 
@@ -274,7 +274,8 @@ public sealed partial class ControlPlane(
         else
         {
             var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
-            await db.InTransactionAsync(async (c, tx) =>
+            // Unsynced: the host re-sends this report at every check-in (Database.InUnsyncedTransactionAsync).
+            await db.InUnsyncedTransactionAsync(async (c, tx) =>
             {
                 await c.ExecuteAsync(
                     "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
