@@ -30,11 +30,11 @@ public sealed record EnrollResponse(
 public sealed record ChannelState(
     string Channel,
     /// <summary>Version the agent has loaded (active slot); null if none.</summary>
-    long? ActiveVersion,
+    long? ActiveVersion = null,
     /// <summary>SHA-256 (lowercase hex) of the active content, if any.</summary>
-    string? ActiveHash,
+    string? ActiveHash = null,
     /// <summary>Version in the last-known-good slot, if any.</summary>
-    long? LastKnownGoodVersion);
+    long? LastKnownGoodVersion = null);
 
 /// <summary>Health summary the agent sends with each check-in.</summary>
 public sealed record HostHealth(
@@ -46,7 +46,7 @@ public sealed record HostHealth(
     IReadOnlyList<string>? QuarantinedHashes = null);
 
 /// <summary>
-/// POST /v1/agent/check-in, authenticated with "Authorization: Bearer /// POST /v1/agent/check-in, authenticated with "Authorization: Bearer &lt;hostId&gt;.&lt;credential&gt;".lt;credential/// POST /v1/agent/check-in, authenticated with "Authorization: Bearer &lt;hostId&gt;.&lt;credential&gt;".gt;" (the credential from enroll;
+/// POST /v1/agent/check-in, authenticated with "Authorization: Bearer &lt;credential&gt;" (the credential from enroll;
 /// HostId must be the host it was issued to).
 /// Send "If-None-Match" with the previous answer's ETag: an unchanged answer is a bodyless 304.
 /// </summary>

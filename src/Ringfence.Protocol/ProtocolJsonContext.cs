@@ -3,7 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace Ringfence.Protocol;
 
-/// <summary>Source-generated System.Text.Json metadata for every wire type: camelCase, enums as camelCase strings.</summary>
+/// <summary>
+/// Source-generated System.Text.Json metadata for every wire type: camelCase, enums as camelCase strings. As configured
+/// here it is TOLERANT (unknown members ignored, missing members default): that is how clients read the server's
+/// answers, so answers can grow additive members. The server reads request bodies through <see cref="StrictJson"/>.
+/// </summary>
 [JsonSourceGenerationOptions(
     JsonSerializerDefaults.Web,
     UseStringEnumConverter = true,

@@ -130,6 +130,7 @@ public sealed class AgentApiClient(HttpClient http, Uri server)
         var bytes = await ReadLimitedAsync(response, MaxJsonBytes, path, ct);
         try
         {
+            // Tolerant on purpose (ProtocolJsonContext, not StrictJson): a newer server may add answer members.
             return JsonSerializer.Deserialize(bytes, type)
                 ?? throw new AgentApiException($"{path}: the server answered null", response.StatusCode, null);
         }

@@ -56,6 +56,8 @@ public static class ContentJson
             return null;
         ctx.OnlyProperties(root, path, "id", "templateType", "version", "description", "target", "instances");
         var id = ctx.String(root, path, "id");
+        if (id is not null && !ChannelId.IsValid(id))
+            ctx.Error($"{path}.id", $"'{id}' is not a channel id: {ChannelId.Rule}");
         var type = ctx.String(root, path, "templateType");
         var version = ctx.Integer(root, path, "version");
         if (version < 0)

@@ -126,9 +126,9 @@ public static class DashboardEndpoints
         var view = Resolve(queryAt >= 0 ? path[..queryAt] : path);
         if (session is null || view is null || path.Length > 512)
         {
-            http.Response.StatusCode = session is null ? StatusCodes.Status401Unauthorized : StatusCodes.Status404NotFound;
-            http.Response.ContentType = "text/plain; charset=utf-8";
-            await http.Response.WriteAsync(session is null ? "sign in first\n" : "not a dashboard page\n");
+            await (session is null
+                ? Http.Problems.Unauthenticated("sign in to the dashboard first")
+                : Http.Problems.NotFound("not a dashboard page")).ExecuteAsync(http);
             return;
         }
         var sent = new Dictionary<string, string>(StringComparer.Ordinal);

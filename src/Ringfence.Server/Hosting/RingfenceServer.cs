@@ -75,6 +75,10 @@ public static class RingfenceServer
 
     private static void MapAll(WebApplication app)
     {
+        var options = app.Services.GetRequiredService<RingfenceServerOptions>();
+        // Before anything reads the client address or the scheme (rate limits, Secure cookies).
+        app.UseTrustedForwardedHeaders(options);
+        app.UseSecurityHeaders();
         // Unhandled failures and bare status codes (404 route, 405 method) become ProblemDetails with a stable type.
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
@@ -94,6 +98,10 @@ public static class RingfenceServer
             var code = status switch { 404 => "not-found", 405 => "method-not-allowed", 413 => "payload-too-large", _ => "http-" + status };
             await Problems.Create(status, code, status == 404 ? "Not found" : "Request refused", $"{http.Request.Method} {http.Request.Path}").ExecuteAsync(http);
         });
+        app.UseRequestTargetLimit();
+        app.UseHeadAsGet();
+        // Explicit, so that HEAD is routed as GET (the implicit routing would run first and answer 405).
+        app.UseRouting();
         app.UseRateLimiter();
         app.MapOpenApi(Routes.OpenApi);
         app.MapGet(Routes.Health, () => TypedResults.Ok("ok")).ExcludeFromDescription();
@@ -112,6 +120,9 @@ public static class RingfenceServer
             var services = app.Services;
             var clock = services.GetRequiredService<TimeProvider>();
             await services.GetRequiredService<Database>().MigrateAsync(clock, ct: ct);
+            var startLog = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RingfenceServer));
+            foreach (var warning in await services.GetRequiredService<Database>().DurabilityWarningsAsync(ct))
+                StartLog.NotDurable(startLog, warning);
             await services.GetRequiredService<Tuf.ServerTufRepository>().InitializeAsync(ct);
             await services.GetRequiredService<Audit.AuditSigner>().InitializeAsync(ct);
             await services.GetRequiredService<TargetSnapshotHolder>().RefreshAsync(ct);
@@ -156,4 +167,10 @@ public sealed class RunningServer(WebApplication app, Uri baseAddress, string? g
         await app.StopAsync();
         await app.DisposeAsync();
     }
+}
+
+internal static partial class StartLog
+{
+    [LoggerMessage(EventId = 1301, Level = LogLevel.Warning, Message = "Storage is not durable: {Warning}")]
+    public static partial void NotDurable(ILogger logger, string warning);
 }

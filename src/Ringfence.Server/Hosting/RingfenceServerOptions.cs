@@ -6,6 +6,16 @@ public enum StorageProvider
     Postgres,
 }
 
+/// <summary>SQLite's PRAGMA synchronous in WAL mode.</summary>
+public enum SqliteSynchronous
+{
+    /// <summary>The WAL is synced at every commit: an acknowledged write survives power loss.</summary>
+    Full,
+
+    /// <summary>Synced at checkpoints only: survives a killed process, but power loss can drop the last acknowledged commits.</summary>
+    Normal,
+}
+
 /// <summary>
 /// Everything the server needs, with defaults and ranges kept here (bound from the "Ringfence" configuration
 /// section, so RINGFENCE__BOOTSTRAPADMINKEY etc. work as environment variables).
@@ -16,6 +26,12 @@ public sealed record RingfenceServerOptions
     public string DataDirectory { get; init; } = "ringfence-data";
 
     public StorageProvider Provider { get; init; } = StorageProvider.Sqlite;
+
+    /// <summary>
+    /// SQLite only. Full (the default) acknowledges only what is on disk. Normal is for storage that survives power
+    /// loss by itself (battery-backed cache) or for benchmarks; docs/benchmarks.md gives the cost of each.
+    /// </summary>
+    public SqliteSynchronous SqliteSynchronous { get; init; } = SqliteSynchronous.Full;
 
     /// <summary>PostgreSQL connection string (Provider = Postgres); for SQLite, optional override of the file connection string.</summary>
     public string? ConnectionString { get; init; }
@@ -94,6 +110,15 @@ public sealed record RingfenceServerOptions
 
     public const int MaxAuditCheckpointEvery = 1_000_000;
 
+    /// <summary>
+    /// Reverse proxies (IP addresses like "127.0.0.1" or networks like "10.0.0.0/8") whose X-Forwarded-For and
+    /// X-Forwarded-Proto headers are believed: the client address (rate limits) and the original scheme (Secure
+    /// cookies) then come from them. Empty (the default) believes no one, not even loopback: without a proxy in
+    /// front, any client could claim to be HTTPS or another address. Behind a TLS-terminating proxy on the same
+    /// machine, set it to ["127.0.0.1", "::1"] (RINGFENCE__TRUSTEDPROXIES__0=127.0.0.1).
+    /// </summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = [];
+
     public const int MinCheckInIntervalSeconds = 1;
     public const int MaxCheckInIntervalSeconds = 24 * 3600;
 
@@ -137,6 +162,11 @@ public sealed record RingfenceServerOptions
             errors.Add("BootstrapAdminKey: must be at least 16 characters");
         if (BootstrapEnrollmentToken is { Length: < 16 })
             errors.Add("BootstrapEnrollmentToken: must be at least 16 characters");
+        for (var i = 0; i < (TrustedProxies?.Count ?? 0); i++)
+        {
+            if (!Http.HttpEdges.TryParseProxy(TrustedProxies![i], out _, out _))
+                errors.Add($"TrustedProxies[{i}]: '{TrustedProxies[i]}' is not an IP address or a network like 10.0.0.0/8");
+        }
         return errors;
     }
 }

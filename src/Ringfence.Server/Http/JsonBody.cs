@@ -3,12 +3,15 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Features;
+using Ringfence.Protocol;
 
 namespace Ringfence.Server.Http;
 
 /// <summary>
 /// Reads a JSON body with the source-generated metadata, within the size limit, and turns every failure into one
-/// ProblemDetails line naming where (JSON path, line, byte) instead of an exception.
+/// ProblemDetails line naming where (JSON path, line, byte) instead of an exception. Bodies are read strictly
+/// (<see cref="StrictJson"/>): a missing required member, an unknown member, a repeated key or a null array element
+/// is a 400, never a default. <paramref name="type"/> names the type; its strict form is what reads the body.
 /// </summary>
 public static class JsonBody
 {
@@ -48,17 +51,8 @@ public static class JsonBody
 
             if (length == 0)
                 return (null, Problems.Malformed("the body is empty"));
-            try
-            {
-                var value = JsonSerializer.Deserialize(buffer.AsSpan(0, length), type);
-                return value is null ? (null, Problems.Malformed("$: expected an object, got null")) : (value, null);
-            }
-            catch (JsonException ex)
-            {
-                var where = $"{ex.Path ?? "$"} (line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})";
-                var why = ex.Message.Split(" Path:", 2)[0].Split(". LineNumber", 2)[0];
-                return (null, Problems.Malformed($"{where}: {why}"));
-            }
+            var (value, error) = StrictJson.Read(buffer.AsSpan(0, length), type);
+            return error is null ? (value, null) : (null, Problems.Malformed(error.ToString()));
         }
         finally
         {

@@ -54,6 +54,9 @@ public sealed partial class ControlPlane
                 new Dictionary<string, object?> { ["findings"] = inspection.Findings });
         }
 
+        // The channel id becomes a TUF target path: refuse one that no path can hold, whatever the inspector read.
+        if (!Ringfence.Content.ChannelId.IsValid(inspection.Channel))
+            return Problems.Create(422, "content-rejected", "The channel file was rejected", $"$.content: channel id '{inspection.Channel}' is not valid: {Ringfence.Content.ChannelId.Rule}");
         var bytes = Encoding.UTF8.GetBytes(request.Content);
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         var channel = inspection.Channel!;

@@ -238,7 +238,7 @@ public sealed partial class ControlPlane(
             return 0;
         // Short transactions, so check-ins that do change something never wait long for the single writer.
         foreach (var chunk in batch.Chunk(LastSeenRowsPerTransaction))
-            await db.InTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
+            await db.InUnsyncedTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
         return batch.Count;
     }
 
@@ -251,11 +251,14 @@ public sealed partial class ControlPlane(
             return Problems.Invalid(bad);
         if (request.Channels is null || request.Channels.Count > 256)
             return Problems.Invalid("$.channels: required, at most 256");
+        var reportedChannels = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < request.Channels.Count; i++)
         {
             var ch = request.Channels[i];
             if (ch is null || !IsToken(ch.Channel))
                 return Problems.Invalid($"$.channels[{i}].channel: 1..64 letters, digits, '.', '-', '_'");
+            if (!reportedChannels.Add(ch.Channel))
+                return Problems.Invalid($"$.channels[{i}].channel: duplicate channel '{ch.Channel}'");
             if (ch.ActiveHash is { } h && (h.Length != 64 || !h.All(char.IsAsciiHexDigitLower)))
                 return Problems.Invalid($"$.channels[{i}].activeHash: 64 lowercase hex digits");
         }
@@ -276,7 +279,8 @@ public sealed partial class ControlPlane(
         else
         {
             var channelsJson = Json([.. request.Channels], ServerJsonContext.Default.ListChannelState);
-            await db.InTransactionAsync(async (c, tx) =>
+            // Unsynced: the host re-sends this report at every check-in (Database.InUnsyncedTransactionAsync).
+            await db.InUnsyncedTransactionAsync(async (c, tx) =>
             {
                 await c.ExecuteAsync(
                     "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",

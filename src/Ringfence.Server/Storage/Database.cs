@@ -15,17 +15,24 @@ public sealed class Database
 {
     static Database() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    public Database(StorageProvider provider, string connectionString)
+    public Database(StorageProvider provider, string connectionString, SqliteSynchronous synchronous = SqliteSynchronous.Full)
     {
         Provider = provider;
         ConnectionString = connectionString;
+        Synchronous = synchronous;
+        _pragmas = $"PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous={(synchronous == SqliteSynchronous.Full ? "FULL" : "NORMAL")};";
         if (provider == StorageProvider.Postgres)
             _dataSource = NpgsqlDataSource.Create(connectionString);
     }
 
     private readonly NpgsqlDataSource? _dataSource;
 
+    private readonly string _pragmas;
+
     public StorageProvider Provider { get; }
+
+    /// <summary>SQLite's sync mode for this database (see <see cref="RingfenceServerOptions.SqliteSynchronous"/>).</summary>
+    public SqliteSynchronous Synchronous { get; }
     public string ConnectionString { get; }
 
     /// <summary>Builds the database for the options: the SQLite file lives in the data directory.</summary>
@@ -34,7 +41,7 @@ public sealed class Database
         if (options.Provider == StorageProvider.Postgres)
             return new Database(StorageProvider.Postgres, options.ConnectionString!);
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
-            return new Database(StorageProvider.Sqlite, options.ConnectionString);
+            return new Database(StorageProvider.Sqlite, options.ConnectionString, options.SqliteSynchronous);
         Directory.CreateDirectory(options.DataDirectory);
         var file = Path.Combine(Path.GetFullPath(options.DataDirectory), "ringfence.db");
         return new Database(StorageProvider.Sqlite, new SqliteConnectionStringBuilder
@@ -42,7 +49,7 @@ public sealed class Database
             DataSource = file,
             Pooling = true,
             DefaultTimeout = 30,
-        }.ToString());
+        }.ToString(), options.SqliteSynchronous);
     }
 
     public async Task<DbConnection> OpenAsync(CancellationToken ct = default)
@@ -52,7 +59,9 @@ public sealed class Database
         var connection = new SqliteConnection(ConnectionString);
         await connection.OpenAsync(ct);
         // WAL lets readers run beside the single writer; busy_timeout waits for the write lock instead of failing.
-        await connection.ExecuteAsync("PRAGMA journal_mode=WAL; PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL;");
+        // synchronous=FULL syncs the WAL at every commit, so what is acknowledged survives an OS crash or power loss
+        // (NORMAL syncs only at checkpoints: it survives kill -9, not power loss). Cost: docs/benchmarks.md.
+        await connection.ExecuteAsync(_pragmas);
         return connection;
     }
 
@@ -60,16 +69,30 @@ public sealed class Database
     /// Runs <paramref name="work"/> in a transaction (SQLite: BEGIN IMMEDIATE, so writers queue instead of deadlocking).
     /// Not reentrant: <paramref name="work"/> must not call it again.
     /// </summary>
-    public async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default)
+    public Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default) =>
+        InTransactionAsync(work, synced: true, ct);
+
+    /// <summary>
+    /// Like <see cref="InTransactionAsync{T}(Func{DbConnection, DbTransaction, Task{T}}, CancellationToken)"/>, for state
+    /// that its sender repeats anyway (a host's reported state, re-sent at every check-in; last-seen times): on SQLite
+    /// this commit is not synced (synchronous=NORMAL on this connection only), which costs a writing check-in most of
+    /// its time under FULL (docs/benchmarks.md). Power loss can drop such commits made after the last synced one, never
+    /// one before it: the WAL is synced in order, and every synced commit syncs the frames before it. The next check-in
+    /// writes the state again. Never use it for telemetry, decisions or audit entries.
+    /// </summary>
+    public Task<T> InUnsyncedTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct = default) =>
+        InTransactionAsync(work, synced: false, ct);
+
+    private async Task<T> InTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool synced, CancellationToken ct)
     {
         if (Provider != StorageProvider.Sqlite)
-            return await RunTransactionAsync(work, ct);
+            return await RunTransactionAsync(work, synced, ct);
         // SQLite has one writer at a time. Queue this process's writers here instead of in SQLite's busy handler, which
         // sleeps and retries: under load that sleeping, not the writes, set the throughput and the tail latency.
         await _sqliteWriter.WaitAsync(ct);
         try
         {
-            return await RunTransactionAsync(work, ct);
+            return await RunTransactionAsync(work, synced, ct);
         }
         finally
         {
@@ -79,15 +102,44 @@ public sealed class Database
 
     private readonly SemaphoreSlim _sqliteWriter = new(1, 1);
 
-    private async Task<T> RunTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, CancellationToken ct)
+    private async Task<T> RunTransactionAsync<T>(Func<DbConnection, DbTransaction, Task<T>> work, bool synced, CancellationToken ct)
     {
         await using var connection = await OpenAsync(ct);
+        // Per connection, and OpenAsync sets the configured mode again when the pooled connection is reused.
+        if (!synced && Provider == StorageProvider.Sqlite && Synchronous == SqliteSynchronous.Full)
+            await connection.ExecuteAsync("PRAGMA synchronous=NORMAL;");
         await using var tx = Provider == StorageProvider.Sqlite
             ? ((SqliteConnection)connection).BeginTransaction(deferred: false)
             : await connection.BeginTransactionAsync(ct);
         var result = await work(connection, tx);
         await tx.CommitAsync(ct);
         return result;
+    }
+
+    /// <summary>
+    /// Settings under which an acknowledged commit could be lost on power loss: SQLite's synchronous mode in force on
+    /// a real connection, PostgreSQL's synchronous_commit (off loses recent commits) and fsync (off risks the
+    /// cluster). Empty when commits are durable. The server logs each at start.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> DurabilityWarningsAsync(CancellationToken ct = default)
+    {
+        var warnings = new List<string>();
+        await using var c = await OpenAsync(ct);
+        if (Provider == StorageProvider.Sqlite)
+        {
+            // 2 = FULL, 3 = EXTRA; 1 = NORMAL, 0 = OFF.
+            var mode = await c.ExecuteScalarAsync<long>("PRAGMA synchronous");
+            if (mode < 2)
+                warnings.Add($"SQLite synchronous={mode} (not FULL): an OS crash or power loss can drop acknowledged writes");
+            return warnings;
+        }
+        var synchronousCommit = await c.ExecuteScalarAsync<string>("SHOW synchronous_commit");
+        if (synchronousCommit == "off")
+            warnings.Add("PostgreSQL synchronous_commit=off: a crash can drop acknowledged writes; set it to on");
+        var fsync = await c.ExecuteScalarAsync<string>("SHOW fsync");
+        if (fsync == "off")
+            warnings.Add("PostgreSQL fsync=off: an OS crash or power loss can lose or corrupt data; set it to on");
+        return warnings;
     }
 
     public static bool IsUniqueViolation(Exception ex) => ex switch

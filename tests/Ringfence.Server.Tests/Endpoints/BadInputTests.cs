@@ -13,7 +13,7 @@ public sealed class BadInputTests
     private static readonly string[] Tables =
         ["api_keys", "enrollment_tokens", "hosts", "host_channels", "channel_files", "rollouts", "decisions", "telemetry_batches", "telemetry_events", "known_bad", "audit_log", "kill_switch"];
 
-    private static async Task<string> SnapshotAsync(ServerHarness h)
+    internal static async Task<string> SnapshotAsync(ServerHarness h)
     {
         await using var c = await h.Database.OpenAsync();
         var parts = new List<string>();

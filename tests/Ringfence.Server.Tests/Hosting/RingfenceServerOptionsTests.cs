@@ -44,3 +44,23 @@ public sealed class RingfenceServerOptionsTests
         Directory.Exists(directory).ShouldBeFalse();
     }
 }
+
+public sealed class RingfenceServerOptionsProxyTests
+{
+    [Fact]
+    public void Validate_TrustedProxiesNotAddresses_NamesEachOne()
+    {
+        var errors = new RingfenceServerOptions { TrustedProxies = ["127.0.0.1", "proxy.example", "10.0.0.0/33", "::1", "10.0.0.0/8"] }.Validate();
+        errors.Count.ShouldBe(2, string.Join("; ", errors));
+        errors.ShouldContain(e => e.StartsWith("TrustedProxies[1]: 'proxy.example'", StringComparison.Ordinal));
+        errors.ShouldContain(e => e.StartsWith("TrustedProxies[2]: '10.0.0.0/33'", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Defaults_TrustNoProxyAndSyncEveryCommit()
+    {
+        var options = new RingfenceServerOptions();
+        options.TrustedProxies.ShouldBeEmpty();
+        options.SqliteSynchronous.ShouldBe(SqliteSynchronous.Full);
+    }
+}
