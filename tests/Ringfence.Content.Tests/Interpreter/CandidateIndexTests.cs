@@ -6,6 +6,10 @@ namespace Ringfence.Content.Tests.Interpreter;
 /// <summary>The index's lookups on their own: contains scans, affix probes, and the keys a general glob offers.</summary>
 public class CandidateIndexTests
 {
+    // These tests compare match semantics, not speed: on a loaded machine a regex can exceed the default 100 ms
+    // limit and count as no match, so they allow the interpreter's longest limit.
+    private static readonly InterpreterOptions Patient = new() { RegexMatchTimeout = TimeSpan.FromSeconds(10) };
+
     private static readonly TemplateType PathType = new("t", "paths", [TemplateField.Path("cwd"), TemplateField.String("user")]);
     private static readonly string[] Tools = ["powershell", "cmd", "rundll32", "regsvr32", "mshta", "wscript", "cscript", "certutil", "bitsadmin", "msbuild"];
 
@@ -28,7 +32,7 @@ public class CandidateIndexTests
         var file = new ChannelFile("c", "t", 1, [.. Tools.Select((tool, i) => new TemplateInstance($"i{i}", "detect", Severity.Low,
             [Criterion.Glob($@"C:\Users\*\AppData\Local\Temp\{tool}\*", ignoreCase: true), Criterion.Wildcard]))]);
 
-        var index = CompiledChannel.Compile(file, PathType).Index.ShouldNotBeNull();
+        var index = CompiledChannel.Compile(file, PathType, Patient).Index.ShouldNotBeNull();
 
         index.Always.ShouldAllBe(word => word == 0UL);
         var infix = index.Lookups.ShouldHaveSingleItem().Infixes.ShouldHaveSingleItem();
@@ -48,8 +52,8 @@ public class CandidateIndexTests
     {
         var file = new ChannelFile("c", "t", 1, [.. Tools.Select((tool, i) => new TemplateInstance($"i{i}", "detect", Severity.Low,
             [Criterion.Glob($@"C:\Users\*\AppData\Local\Temp\{tool}\*", ignoreCase: true), Criterion.Wildcard]))]);
-        var indexed = CompiledChannel.Compile(file, PathType).CreateEvaluator();
-        var linear = CompiledChannel.Compile(file, PathType, new InterpreterOptions { IndexCandidates = false }).CreateEvaluator();
+        var indexed = CompiledChannel.Compile(file, PathType, Patient).CreateEvaluator();
+        var linear = CompiledChannel.Compile(file, PathType, Patient with { IndexCandidates = false }).CreateEvaluator();
         InputValue[] values = [cwd.Replace("\\u00e9", "\u00e9", StringComparison.Ordinal), "u"];
 
         var result = string.Join(",", indexed.Evaluate(values).MatchedIds);
@@ -68,7 +72,7 @@ public class CandidateIndexTests
             // Keyed by its prefix cut to "abc" (the group's shortest), so StartsWith("abcdef") still has to run.
             new TemplateInstance("long", "detect", Severity.Low, [Criterion.Glob("abcdef*"), Criterion.Glob("*zz*"), Criterion.Regex("q+")]),
         ]);
-        var compiled = CompiledChannel.Compile(file, type);
+        var compiled = CompiledChannel.Compile(file, type, Patient);
         var matchers = compiled.Instances[1].Matchers; // cheapest first: StartsWith, Contains, regex
 
         var rest = compiled.Index.ShouldNotBeNull().Rest[1];

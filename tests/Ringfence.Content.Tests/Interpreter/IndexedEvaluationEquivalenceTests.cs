@@ -11,6 +11,10 @@ namespace Ringfence.Content.Tests.Interpreter;
 /// </summary>
 public class IndexedEvaluationEquivalenceTests
 {
+    // These tests compare match semantics, not speed: on a loaded machine a regex can exceed the default 100 ms
+    // limit and count as no match, so they allow the interpreter's longest limit.
+    private static readonly InterpreterOptions Patient = new() { RegexMatchTimeout = TimeSpan.FromSeconds(10) };
+
     private const int Seed = 20261130;
 
     private static readonly string[] Words = ["a", "ab", "abc", "svc", "svc_x", "root", "k", "s", "K", "S", "x1", "", "tmp", "sk", "Ks"];
@@ -26,8 +30,8 @@ public class IndexedEvaluationEquivalenceTests
         for (var round = 0; round < 400; round++)
         {
             var (type, file) = RandomChannel(random);
-            var indexed = CompiledChannel.Compile(file, type);
-            var linear = CompiledChannel.Compile(file, type, new InterpreterOptions { IndexCandidates = false });
+            var indexed = CompiledChannel.Compile(file, type, Patient);
+            var linear = CompiledChannel.Compile(file, type, Patient with { IndexCandidates = false });
             indexed.IsIndexed.ShouldBeTrue();
             linear.IsIndexed.ShouldBeFalse();
             var events = Enumerable.Range(0, 60).Select(_ => RandomEvent(random, type, file)).ToList();
@@ -48,7 +52,7 @@ public class IndexedEvaluationEquivalenceTests
         for (var round = 0; round < 300; round++)
         {
             var (type, file) = RandomChannel(random, asciiOnly: true);
-            var evaluator = CompiledChannel.Compile(file, type).CreateEvaluator();
+            var evaluator = CompiledChannel.Compile(file, type, Patient).CreateEvaluator();
             var buffer = new int[file.Instances.Count];
             for (var e = 0; e < 60; e++)
             {
@@ -78,7 +82,7 @@ public class IndexedEvaluationEquivalenceTests
                 continue;
             var events = Enumerable.Range(0, 60).Select(k => RandomEvent(random, type, file, forced: k % 2 == 0 ? file.Instances[target] : null)).ToList();
 
-            var disagreement = FirstDisagreement(CompiledChannel.Compile(changed, type), CompiledChannel.Compile(file, type, new InterpreterOptions { IndexCandidates = false }), events);
+            var disagreement = FirstDisagreement(CompiledChannel.Compile(changed, type, Patient), CompiledChannel.Compile(file, type, Patient with { IndexCandidates = false }), events);
 
             if (disagreement is not null)
                 found++;
@@ -93,8 +97,8 @@ public class IndexedEvaluationEquivalenceTests
         for (var round = 0; round < 100; round++)
         {
             var (type, file) = RandomChannel(random);
-            var a = CompiledChannel.Compile(file, type).CreateEvaluator();
-            var b = CompiledChannel.Compile(file, type, new InterpreterOptions { IndexCandidates = false }).CreateEvaluator();
+            var a = CompiledChannel.Compile(file, type, Patient).CreateEvaluator();
+            var b = CompiledChannel.Compile(file, type, Patient with { IndexCandidates = false }).CreateEvaluator();
             for (var e = 0; e < 40; e++)
             {
                 if (e % 13 == 12)
