@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Ringfence.Rollouts.Fleet;
 
 /// <summary>
@@ -12,11 +14,28 @@ namespace Ringfence.Rollouts.Fleet;
 /// </remarks>
 public static class FleetIds
 {
+    // A fleet has a handful of builds and a control plane maps them at every check-in: remember them (bounded, so
+    // arbitrary strings cannot grow it; past the bound they are simply computed).
+    private const int MaxRemembered = 4096;
+    private static readonly ConcurrentDictionary<string, int> AgentBuilds = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<(string Os, string Build), int> OsBuilds = new();
+
     /// <summary>The engine's agent build number of an agent build string.</summary>
     public static int AgentBuild(string agentBuild)
     {
         ArgumentNullException.ThrowIfNull(agentBuild);
-        return Small(StableKey.Of("agent-build/" + agentBuild));
+        if (AgentBuilds.TryGetValue(agentBuild, out var n))
+        {
+            return n;
+        }
+
+        n = Small(StableKey.Of("agent-build/" + agentBuild));
+        if (AgentBuilds.Count < MaxRemembered)
+        {
+            AgentBuilds.TryAdd(agentBuild, n);
+        }
+
+        return n;
     }
 
     /// <summary>The engine's OS build number of an OS family and build (builds of different families never meet).</summary>
@@ -24,7 +43,18 @@ public static class FleetIds
     {
         ArgumentNullException.ThrowIfNull(os);
         ArgumentNullException.ThrowIfNull(osBuild);
-        return Small(StableKey.Of("os-build/" + os.ToLowerInvariant() + "/" + osBuild));
+        if (OsBuilds.TryGetValue((os, osBuild), out var n))
+        {
+            return n;
+        }
+
+        n = Small(StableKey.Of("os-build/" + os.ToLowerInvariant() + "/" + osBuild));
+        if (OsBuilds.Count < MaxRemembered)
+        {
+            OsBuilds.TryAdd((os, osBuild), n);
+        }
+
+        return n;
     }
 
     /// <summary>OS family of a name ("windows", "macos"/"darwin", anything else Linux).</summary>
