@@ -31,6 +31,8 @@ public sealed record StrategyResult
     public required IReadOnlyList<RingResult> ByRing { get; init; }
     public required IReadOnlyList<DecisionRecord> Decisions { get; init; }
     public required TimeSeries TimeSeries { get; init; }
+    /// <summary>The plan the strategy ran: the server's default, or what the scenario overrides (null for a global push).</summary>
+    public string? Plan { get; init; }
     /// <summary>Wall-clock time of the run; not in the JSON, which must be identical for the same seed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double WallSeconds { get; init; }

@@ -33,9 +33,9 @@ public sealed class DashboardFixture : IAsyncLifetime
     public Uri BaseAddress => Server.BaseAddress;
     public string ViewerKey { get; private set; } = "";
     public string ApproverKey { get; private set; } = "";
-    /// <summary>Halted by the gate; left halted (viewer and forged-action tests read it).</summary>
+    /// <summary>Halted and rolled back by the gate (the engine's meaning of a failed gate); viewer and forged-action tests read it.</summary>
     public string HaltedRolloutId { get; private set; } = "";
-    /// <summary>Halted by the gate; the approver test resumes it.</summary>
+    /// <summary>Halted by an operator after two hosts crashed; the approver test resumes it.</summary>
     public string ResumableRolloutId { get; private set; } = "";
 
     /// <summary>Where screenshots go: artifacts/test-results/dashboard under the repository root.</summary>
@@ -51,8 +51,6 @@ public sealed class DashboardFixture : IAsyncLifetime
             BootstrapAdminKey = AdminKey,
             BootstrapEnrollmentToken = EnrollmentToken,
             ControllerPeriod = TimeSpan.FromMilliseconds(200),
-            // Coverage comes from buckets alone, so the seeded rare configuration is uncovered for sure.
-            RepresentativesFromRing = -1,
             OperatorRequestsPerSecond = 1000,
             AgentRequestsPerSecond = 1000,
         }, TimeProvider.System,
@@ -63,8 +61,8 @@ public sealed class DashboardFixture : IAsyncLifetime
         ApproverKey = (await PostAsync<ApiKeyCreated>(admin, Routes.ApiKeys, new CreateApiKeyRequest("ada-approver", OperatorRole.Approver))).Key;
 
         var hosts = await EnrollFleetAsync();
-        HaltedRolloutId = await SeedHaltedRolloutAsync(admin, "291", hosts);
-        ResumableRolloutId = await SeedHaltedRolloutAsync(admin, "292", hosts);
+        HaltedRolloutId = await SeedHaltedRolloutAsync(admin, "291", hosts, byGate: true);
+        ResumableRolloutId = await SeedHaltedRolloutAsync(admin, "292", hosts, byGate: false);
         // A rollout still moving, for the list.
         await PublishAsync(admin, "293", 1);
         var moving = await PostAsync<RolloutDto>(admin, Routes.Rollouts, new CreateRolloutRequest("293", 1, Reason: "weekly detection update"));
@@ -74,7 +72,10 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private sealed record SeedHost(string HostId, string Credential, string Hostname, HostConfiguration Configuration);
 
-    /// <summary>30 + 10 hosts in two common configurations and one host alone in a rare one; buckets set so only the rare one is uncovered.</summary>
+    /// <summary>
+    /// 30 + 10 + 6 hosts in three common configurations and one host alone in a rare one. The first host of each common
+    /// configuration enrolls in the dogfood group, so the default plan's internal ring covers those and only the rare one is uncovered.
+    /// </summary>
     private async Task<List<SeedHost>> EnrollFleetAsync()
     {
         using var http = new HttpClient { BaseAddress = BaseAddress };
@@ -91,19 +92,10 @@ public sealed class DashboardFixture : IAsyncLifetime
             for (var i = 0; i < count; i++)
             {
                 var name = $"{config.Os}-{config.OsBuild}-{i:D2}";
-                var enrolled = await PostAsync<EnrollResponse>(http, Routes.Enroll, new EnrollRequest(EnrollmentToken, name, config));
+                var dogfood = i == 0 && config.AgentBuild != UncoveredBuild;
+                var enrolled = await PostAsync<EnrollResponse>(http, Routes.Enroll, new EnrollRequest(EnrollmentToken, name, config, dogfood ? ["dogfood"] : null));
                 hosts.Add(new SeedHost(enrolled.HostId, enrolled.Credential, name, config));
             }
-        }
-        // Deterministic buckets: the first host of each common configuration lands in the dogfood ring (1% = buckets 0..99).
-        var db = Server.Services.GetRequiredService<Database>();
-        await using var c = await db.OpenAsync();
-        for (var i = 0; i < hosts.Count; i++)
-        {
-            var h = hosts[i];
-            var first = h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.AgentBuild != UncoveredBuild;
-            var bucket = first ? 10 + i : h.Configuration.AgentBuild == UncoveredBuild ? 9_999 : 1_000 + (i * 150);
-            await c.ExecuteAsync("UPDATE hosts SET bucket = @bucket WHERE host_id = @id", new { bucket = (long)bucket, id = h.HostId });
         }
         return hosts;
     }
@@ -112,8 +104,12 @@ public sealed class DashboardFixture : IAsyncLifetime
         await PostAsync<ChannelFileDto>(admin, Routes.ChannelFiles,
             new PublishChannelFileRequest($$"""{"channel":"{{channel}}","version":{{version}},"instances":[{"id":"ipc-42","template":"ipc","fields":21}]}"""));
 
-    /// <summary>Publishes, approves, exposes two dogfood hosts, reports their boot-loop crashes naming the content, and waits for the gate's halt.</summary>
-    private async Task<string> SeedHaltedRolloutAsync(HttpClient admin, string channel, List<SeedHost> hosts)
+    /// <summary>
+    /// Publishes, approves, exposes dogfood hosts and reports their boot-loop crashes naming the content. By the gate: three
+    /// hosts (the attribution limit), and the gate halts and rolls back, as the engine defines a failed gate. Otherwise two
+    /// hosts (below the limit), and an operator halts it: halted, resumable.
+    /// </summary>
+    private async Task<string> SeedHaltedRolloutAsync(HttpClient admin, string channel, List<SeedHost> hosts, bool byGate)
     {
         var file = await PublishAsync(admin, channel, 1);
         var rollout = await PostAsync<RolloutDto>(admin, Routes.Rollouts, new CreateRolloutRequest(channel, 1,
@@ -123,7 +119,8 @@ public sealed class DashboardFixture : IAsyncLifetime
 
         // Exposure and crashes come after the approval opened the first ring, as they would on a real fleet.
         var now = TimeProvider.System.GetUtcNow();
-        var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.Os == "windows").ToList();
+        var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.AgentBuild != UncoveredBuild)
+            .Take(byGate ? Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts : 2).ToList();
         foreach (var h in exposed)
         {
             using var agent = AgentClient(h.Credential);
@@ -145,8 +142,15 @@ public sealed class DashboardFixture : IAsyncLifetime
                 [new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, Detail: "unrelated driver crash")]));
         }
 
-        await WaitForAsync(async () => (await GetAsync<RolloutDto>(admin, Routes.Rollout(rollout.Id))).Status == RolloutStatus.Halted,
-            $"the gate to halt rollout {rollout.Id}");
+        if (byGate)
+        {
+            await WaitForAsync(async () => (await GetAsync<RolloutDto>(admin, Routes.Rollout(rollout.Id))).Status == RolloutStatus.RolledBack,
+                $"the gate to halt and roll back rollout {rollout.Id}");
+        }
+        else
+        {
+            await PostAsync<RolloutDto>(approver, Routes.Rollout(rollout.Id) + "/halt", new RolloutActionRequest("two lab hosts crashed in ipc-42"));
+        }
         return rollout.Id;
     }
 
