@@ -152,6 +152,9 @@ internal sealed class StrategyRun
         _onlineSample = [.. sample];
     }
 
+    /// <summary>Keep each host's ring and exposure in the result (<see cref="StrategyResult.Hosts"/>).</summary>
+    public bool RecordHosts { get; init; }
+
     public StrategyResult Run(IProgress<double>? progress, CancellationToken cancel)
     {
         ScheduleBackgroundCrashes();
@@ -720,6 +723,7 @@ internal sealed class StrategyRun
                 .Where(s => s.Hosts > 0)],
             ByRing = [.. _ringNames.Select((r, i) => new RingResult(i, r, _ringHosts[i], _ringExposed[i], _ringCrashed[i], _ringOpenedAt[i]))],
             Decisions = _driver.Decisions,
+            Hosts = RecordHosts ? new HostOutcomes(_ringOf ?? new byte[_fleet.Count], [.. _flags.Select(f => (f & FExposed) != 0)]) : null,
             TimeSeries = new TimeSeries(StepMinutes, minutes, exposed, crashed, downSeries,
                 sectors.Select((s, i) => (s, i)).Where(x => _sectorHosts[x.i] > 0).ToDictionary(x => x.s, x => (IReadOnlyList<long>)Cumulate(_dSectorDown[x.i])),
                 sectors.Select((s, i) => (s, i)).Where(x => _sectorHosts[x.i] > 0).ToDictionary(x => x.s, x => (IReadOnlyList<long>)Cumulate(_dSectorCrashed[x.i]))),
