@@ -62,7 +62,7 @@ public static class Simulator
             }
             else
             {
-                var planKey = System.Text.Json.JsonSerializer.Serialize(st.Plan);
+                var planKey = st.Plan is null ? "default" : System.Text.Json.JsonSerializer.Serialize(st.Plan);
                 if (!rings.TryGetValue(planKey, out var plan))
                 {
                     plan = BuildRollout(fleet, scenario, st.Plan, options.RolloutId, coverageLines);
@@ -82,7 +82,7 @@ public static class Simulator
             var progress = options.Progress is null ? null : new SyncProgress(f => options.Progress.Report((st.Name, (index + f) / scenario.Strategies.Count)));
             var run = new StrategyRun(fleet, scenario, st, faults, content, driver, ringOf, ringNames, legacy, seed) { RecordHosts = options.RecordHosts };
             var result = run.Run(progress, cancel);
-            results.Add(result with { WallSeconds = sw.Elapsed.TotalSeconds });
+            results.Add(result with { WallSeconds = sw.Elapsed.TotalSeconds, Plan = st.Type == StrategyTypes.GlobalPush ? null : PlanSource(st.Plan) });
         }
 
         return new SimulationReport
@@ -101,49 +101,78 @@ public static class Simulator
         };
     }
 
-    /// <summary>The rollout spec (with its coverage ring composed by the real composer) and every host's ring, from the real resolver.</summary>
-    private static (RolloutSpec Spec, byte[] RingOf) BuildRollout(FleetModel fleet, Scenario scenario, RingPlanSpec planSpec, string? rolloutId, List<string> coverage)
-    {
-        var agentBuilds = fleet.Configs.Select(c => c.AgentBuild).Distinct(StringComparer.Ordinal).ToList();
-        var osBuilds = fleet.Configs.Select(c => c.Os + "/" + c.OsBuild).Distinct(StringComparer.Ordinal).ToList();
-        int AgentId(HostConfig c) => agentBuilds.IndexOf(c.AgentBuild) + 1;
-        int OsId(HostConfig c) => osBuilds.IndexOf(c.Os + "/" + c.OsBuild) + 1;
-        var configAgent = fleet.Configs.Select(AgentId).ToArray();
-        var configOs = fleet.Configs.Select(OsId).ToArray();
+    /// <summary>What the report says of a strategy's plan: the server's default, or which members the scenario overrides.</summary>
+    internal static string PlanSource(RingPlanSpec? plan) => plan?.Overrides() is { Count: > 0 } o
+        ? $"scenario plan: overrides the server default's {string.Join(", ", o)}"
+        : "server default plan and gate (RolloutDefaults)";
 
-        var gate = new HealthGateOptions(FalseHaltBound: planSpec.FalseHaltBound, AttributionHosts: planSpec.AttributionHosts);
-        if (planSpec.MinExposedHostHours is { } minHours)
-            gate = gate with { MinExposedHostHours = minHours };
-        var rings = planSpec.Rings.Select(r => new RingSpec(r.Name,
-            r.Selection switch
-            {
-                "internal" => RingSelection.Dogfood(),
-                _ => RingSelection.ByPercent(r.Percent),
-            },
-            Math.Max(1, r.MinHosts == 0 ? 10 : r.MinHosts), TimeSpan.FromMinutes(r.BakeMinutes), gate)).ToList();
-        var plan = new RingPlan(rings);
-        var coverageIndex = planSpec.Rings.ToList().FindIndex(r => r.Selection == "coverage");
+    /// <summary>
+    /// The rollout spec, built by the engine's one builder (<see cref="RolloutSpecs"/>) with its coverage ring composed
+    /// over the fleet, and every host's ring from the real resolver. Hosts' agent and OS builds go through the engine's
+    /// one mapping from string ids (<see cref="FleetIds"/>), as on the server.
+    /// </summary>
+    private static (RolloutSpec Spec, byte[] RingOf) BuildRollout(FleetModel fleet, Scenario scenario, RingPlanSpec? planSpec, string? rolloutId, List<string> coverage)
+    {
+        var configAgent = fleet.Configs.Select(c => FleetIds.AgentBuild(c.AgentBuild)).ToArray();
+        var configOs = fleet.Configs.Select(c => FleetIds.OsBuild(c.Os, c.OsBuild)).ToArray();
+        var names = new Dictionary<(int, int), string>();
+        for (var i = 0; i < fleet.Configs.Length; i++)
+            names[(configAgent[i], configOs[i])] = $"{fleet.Configs[i].Os}/{fleet.Configs[i].OsBuild} × agent {fleet.Configs[i].AgentBuild}";
+
+        HealthGateOptions? gate = null;
+        if (planSpec is { AttributionHosts: not null } or { FalseHaltBound: not null } or { MinExposedHostHours: not null })
+        {
+            gate = RolloutDefaults.Gate;
+            if (planSpec.AttributionHosts is { } a)
+                gate = gate with { AttributionHosts = a };
+            if (planSpec.FalseHaltBound is { } f)
+                gate = gate with { FalseHaltBound = f };
+            if (planSpec.MinExposedHostHours is { } m)
+                gate = gate with { MinExposedHostHours = m };
+        }
+        RingPlan? plan = null;
+        var coverageIndex = RolloutDefaults.CoverageRing;
+        if (planSpec?.Rings is { } specRings)
+        {
+            plan = new RingPlan([.. specRings.Select(r => new RingSpec(r.Name,
+                r.Selection switch
+                {
+                    "internal" => RingSelection.Dogfood(),
+                    _ => RingSelection.ByPercent(r.Percent),
+                },
+                Math.Max(1, r.MinHosts == 0 ? RolloutDefaults.MinimumHosts : r.MinHosts), TimeSpan.FromMinutes(r.BakeMinutes)))]);
+            coverageIndex = specRings.ToList().FindIndex(r => r.Selection == "coverage");
+        }
+        var coverageOptions = RolloutDefaults.Coverage with
+        {
+            RingIndex = coverageIndex,
+            MinFleetHosts = planSpec?.MinConfigHosts ?? RolloutDefaults.Coverage.MinFleetHosts,
+            HostsPerConfiguration = planSpec?.HostsPerConfig ?? RolloutDefaults.Coverage.HostsPerConfiguration,
+        };
+        List<ConfigurationCount>? configCounts = null;
         if (coverageIndex >= 0)
         {
             var counts = new long[fleet.Configs.Length];
             foreach (var c in fleet.Config)
                 counts[c]++;
-            var configCounts = fleet.Configs.Select((c, i) => new ConfigurationCount(configAgent[i], configOs[i], counts[i])).Where(c => c.Hosts > 0);
-            var composed = CoverageComposer.Compose(plan, configCounts,
-                new CoverageOptions(MinFleetHosts: planSpec.MinConfigHosts, HostsPerConfiguration: planSpec.HostsPerConfig, RingIndex: coverageIndex));
-            plan = composed.Plan;
-            string Name(int agent, int os) => $"{osBuilds[os - 1]} × agent {agentBuilds[agent - 1]}";
-            coverage.Add($"ring {coverageIndex} '{composed.Report.RingName}': {composed.Report.Covered.Count} configurations covered with ≥ {planSpec.HostsPerConfig} hosts each, {composed.Report.Uncoverable.Count} not coverable");
-            coverage.AddRange(composed.Report.Covered.Where(c => c.Raised).Select(c => $"covered (raised to {c.Percent:0.###}%): {Name(c.AgentBuild, c.OsBuild)}, {c.FleetHosts} hosts"));
-            coverage.AddRange(composed.Report.Uncoverable.Select(u => $"not coverable: {Name(u.AgentBuild, u.OsBuild)}, {u.FleetHosts} hosts: {u.Reason}"));
+            configCounts = [.. fleet.Configs.Select((c, i) => new ConfigurationCount(configAgent[i], configOs[i], counts[i])).Where(c => c.Hosts > 0)];
         }
 
         // The validator missed the fault (as in 2024): the content counts as validated for every build in the fleet.
-        var spec = new RolloutSpec(rolloutId ?? $"{scenario.Name}/{scenario.Content.Name}", StrategyRun.Content, scenario.Content.Name,
-            [.. Enumerable.Range(1, agentBuilds.Count)], plan);
+        var built = RolloutSpecs.Build(new RolloutSpecRequest(rolloutId ?? $"{scenario.Name}/{scenario.Content.Name}", StrategyRun.Content, scenario.Content.Name,
+            [.. configAgent.Distinct()], plan, gate, Fleet: configCounts, Coverage: coverageIndex >= 0 ? coverageOptions : null));
+        var spec = built.Spec;
+        if (built.Coverage is { } report)
+        {
+            string Name(int agent, int os) => names.TryGetValue((agent, os), out var n) ? n : $"agent {agent} × os {os}";
+            coverage.Add($"ring {report.RingIndex} '{report.RingName}': {report.Covered.Count} configurations covered with ≥ {report.HostsPerConfiguration} hosts each, {report.Uncoverable.Count} not coverable");
+            coverage.AddRange(report.Covered.Where(c => c.Raised).Select(c => $"covered (raised to {c.Percent:0.###}%): {Name(c.AgentBuild, c.OsBuild)}, {c.FleetHosts} hosts"));
+            coverage.AddRange(report.Uncoverable.Select(u => $"not coverable: {Name(u.AgentBuild, u.OsBuild)}, {u.FleetHosts} hosts: {u.Reason}"));
+        }
+
         var resolver = TargetResolver.Create(new ResolverSnapshot([new RolloutEntry(spec, RolloutState.Create(spec.RolloutId))], BaselineVersion: StrategyRun.Baseline));
         var ringOf = new byte[fleet.Count];
-        var last = (byte)rings.Count;
+        var last = (byte)spec.Plan.Rings.Count;
         Parallel.For(0, (fleet.Count + 65535) / 65536, new ParallelOptions { MaxDegreeOfParallelism = 2 }, chunk =>
         {
             var end = Math.Min(fleet.Count, (chunk + 1) * 65536);
@@ -153,7 +182,7 @@ public static class Simulator
                 var cls = fleet.ClassOf(h);
                 var tags = ((fleet.Flags[h] & FleetModel.FlagInternal) != 0 ? HostTags.Dogfood : HostTags.None)
                     | (cls == HostClass.Workstation ? HostTags.None : HostTags.Server);
-                var facts = new HostFacts(fleet.HostIds is { } ids ? StableKey.Of(ids[h]) : HostKey(h), HashRngKey(fleet.Org[h]), 0, OsOf(fleet.Configs[c].Os), configOs[c], configAgent[c],
+                var facts = new HostFacts(fleet.HostIds is { } ids ? StableKey.Of(ids[h]) : HostKey(h), HashRngKey(fleet.Org[h]), 0, FleetIds.Os(fleet.Configs[c].Os), configOs[c], configAgent[c],
                     (short)fleet.RegionOffsetMinutes[fleet.Region[h]], tags);
                 var r = resolver.RingOf(facts, 0);
                 ringOf[h] = r < 0 ? byte.MaxValue : r >= last ? last : (byte)r;
@@ -166,13 +195,6 @@ public static class Simulator
     internal static ulong HostKey(int host) => HashRng.Mix(0x686F7374UL ^ (ulong)host) | 1;
 
     private static ulong HashRngKey(int org) => HashRng.Mix(0x6F7267UL ^ ((ulong)org << 20)) | 1;
-
-    private static OsFamily OsOf(string os) => os switch
-    {
-        "windows" => OsFamily.Windows,
-        "macos" => OsFamily.MacOs,
-        _ => OsFamily.Linux,
-    };
 
     /// <summary>Reports progress synchronously (Progress&lt;T&gt; would post to the thread pool, out of order).</summary>
     private sealed class SyncProgress(Action<double> report) : IProgress<double>

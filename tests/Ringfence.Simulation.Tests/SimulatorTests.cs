@@ -10,6 +10,25 @@ public class SimulatorTests
     private static StrategyResult Strategy(string type) => July.Value.Strategies.Single(s => s.Type == type);
 
     [Fact]
+    public void Run_July19_RingfenceRunsTheServerDefaultPlanAndSaysSo()
+    {
+        var ringfence = July.Value.Strategies.Single(s => s.Type == StrategyTypes.Ringfence);
+
+        ringfence.Plan.ShouldBe("server default plan and gate (RolloutDefaults)");
+        ringfence.ByRing.Select(r => r.Name).Take(Ringfence.Rollouts.Rings.RolloutDefaults.Plan.Rings.Count)
+            .ShouldBe(Ringfence.Rollouts.Rings.RolloutDefaults.Plan.Rings.Select(r => r.Name));
+        July.Value.Strategies.Single(s => s.Type == StrategyTypes.GlobalPush).Plan.ShouldBeNull();
+    }
+
+    [Fact]
+    public void PlanSource_ScenarioOverride_NamesTheOverriddenMembers()
+    {
+        Simulator.PlanSource(new RingPlanSpec { MinExposedHostHours = 2, AttributionHosts = 5 })
+            .ShouldBe("scenario plan: overrides the server default's attributionHosts, minExposedHostHours");
+        Simulator.PlanSource(new RingPlanSpec()).ShouldBe("server default plan and gate (RolloutDefaults)");
+    }
+
+    [Fact]
     public void Run_SameSeed_IdenticalJson()
     {
         var s = TestScenarios.Short(TestScenarios.July19, 12);

@@ -18,7 +18,7 @@ internal static class TestScenarios
         {
             Content = July19.Content with { Faults = [] },
             // A small fleet's internal ring cannot gather the default exposure in one bake; ask for less.
-            Strategies = [.. July19.Strategies.Where(x => x.Type == StrategyTypes.Ringfence).Select(x => x with { Plan = x.Plan with { MinExposedHostHours = 2 } })],
+            Strategies = [.. July19.Strategies.Where(x => x.Type == StrategyTypes.Ringfence).Select(x => x with { Plan = (x.Plan ?? new RingPlanSpec()) with { MinExposedHostHours = 2 } })],
         };
 
     public static Output.SimulationReport Run(Scenario s, double scale, int seed) =>

@@ -152,6 +152,8 @@ public static class SimulationCommands
                 C(s.DowntimeHostHours), s.MinutesReleaseToHalt?.ToString("0", inv) ?? "never", s.FalseHalt ? "yes" : "no");
         }
         env.Out.Write(table);
+        foreach (var s in report.Strategies.Where(s => s.Plan is not null))
+            env.Out.WriteLine($"plan of {s.Name}: {s.Plan}");
         env.Out.WriteLine($"wall time: {string.Join(", ", report.Strategies.Select(s => $"{s.Name} {s.WallSeconds.ToString("0.0", inv)} s"))}");
     }
 

@@ -54,6 +54,11 @@ public readonly record struct HostFacts(
     HostTags Tags)
 {
     public ConfigurationKey Configuration => new(AgentBuild, OsBuild);
+
+    /// <summary>The facts of a host given by the string ids a control plane stores (see <see cref="FleetIds.Facts"/>).</summary>
+    public static HostFacts FromIds(string hostId, string agentBuild, string os, string osBuild, HostTags tags = HostTags.None,
+        string? organisation = null, string? group = null, short utcOffsetMinutes = 0) =>
+        FleetIds.Facts(hostId, agentBuild, os, osBuild, tags, organisation, group, utcOffsetMinutes);
 }
 
 /// <summary>

@@ -119,6 +119,24 @@ public static class HealthGate
         return new GateEvidence(outcome, reason, sample, metrics, options.AttributionHosts, suspicion, options.MinExposedHostHours, bakeElapsed);
     }
 
+    /// <summary>
+    /// The "crash limit" shown as evidence: the least exposed crash count at which the crash test would halt, given the
+    /// control crashes and host-hours of <paramref name="sample"/>; null without host-hours in both groups.
+    /// </summary>
+    public static double? CrashLimit(in HealthSample sample, HealthGateOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (sample.ExposedHostHours <= 0 || sample.ControlHostHours <= 0)
+        {
+            return null;
+        }
+
+        var ratio = options.CrashRateRatio;
+        var p0 = sample.ExposedHostHours / (sample.ExposedHostHours + sample.ControlHostHours);
+        var p1 = ratio * sample.ExposedHostHours / ((ratio * sample.ExposedHostHours) + sample.ControlHostHours);
+        return Math.Ceiling((HaltThreshold(options) - (sample.ControlCrashes * Math.Log((1 - p1) / (1 - p0)))) / Math.Log(p1 / p0));
+    }
+
     /// <summary>Conditional-binomial log-likelihood ratio of a rate ratio <paramref name="ratio"/> against 1.</summary>
     public static double LogLikelihoodRatio(long exposed, long control, double exposedHostHours, double controlHostHours, double ratio)
     {

@@ -27,6 +27,7 @@ public static class OptionRanges
     public static readonly TimeSpan DefaultFastTrackMinimumBake = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan DefaultDeployTimeout = TimeSpan.FromHours(24);
     public static readonly TimeSpan MaxDeployTimeout = TimeSpan.FromDays(30);
+    public const double DefaultMinimumExposedShare = 0.5;
 
     // Coverage.
     public const int DefaultCoverageMinFleetHosts = 50;

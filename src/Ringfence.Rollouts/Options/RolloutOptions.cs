@@ -5,11 +5,16 @@ namespace Ringfence.Rollouts;
 /// <param name="FastTrackMinimumBake">…but never bakes a ring for less than this.</param>
 /// <param name="DeployTimeout">A ring that cannot reach its minimum size within this time holds for a human.</param>
 /// <param name="AutoRollbackOnFail">A failed gate rolls back at once (otherwise it only halts).</param>
+/// <param name="MinimumExposedShare">
+/// Minimum ring size: a ring starts baking once min(its <c>MinimumHosts</c>, this share of its eligible hosts) run the
+/// content, so a ring whose hosts are partly offline still fills; the same share caps the exposure its gate asks for.
+/// </param>
 public sealed record RolloutOptions(
     double FastTrackBakeFactor = OptionRanges.DefaultFastTrackBakeFactor,
     TimeSpan? FastTrackMinimumBake = null,
     TimeSpan? DeployTimeout = null,
-    bool AutoRollbackOnFail = true)
+    bool AutoRollbackOnFail = true,
+    double MinimumExposedShare = OptionRanges.DefaultMinimumExposedShare)
 {
     public static RolloutOptions Default { get; } = new();
 
@@ -27,6 +32,11 @@ public sealed record RolloutOptions(
         }
 
         OptionRanges.Check(errors, "fastTrackMinimumBake", EffectiveFastTrackMinimumBake, TimeSpan.Zero, OptionRanges.MaxBakeTime);
+        if (!(MinimumExposedShare > 0 && MinimumExposedShare <= 1))
+        {
+            errors.Add(new("minimumExposedShare", $"must be greater than 0 and at most 1, got {MinimumExposedShare}"));
+        }
+
         OptionRanges.Check(errors, "deployTimeout", EffectiveDeployTimeout, TimeSpan.FromMinutes(1), OptionRanges.MaxDeployTimeout);
         return errors;
     }

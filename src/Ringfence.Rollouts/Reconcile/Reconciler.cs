@@ -153,7 +153,7 @@ public static class Reconciler
         }
 
         var ring = run.Spec.Plan.Rings[s.Ring];
-        var gateOptions = ring.EffectiveGate;
+        var gateOptions = run.Spec.GateFor(s.Ring, observation.RingEligibleHosts);
         var bakeElapsed = s.Phase == RolloutPhase.Baking && s.BakeStartedAt is { } bakeStart && run.Now - bakeStart >= run.Spec.BakeTime(s.Ring);
         var evidence = HealthGate.Evaluate(observation.Health, gateOptions, bakeElapsed);
 
@@ -172,7 +172,7 @@ public static class Reconciler
 
         if (s.Phase == RolloutPhase.Deploying)
         {
-            var needed = observation.RingEligibleHosts >= 0 ? Math.Min(ring.MinimumHosts, observation.RingEligibleHosts) : ring.MinimumHosts;
+            var needed = run.Spec.MinimumExposedHosts(s.Ring, observation.RingEligibleHosts);
             if (observation.RingExposedHosts >= needed)
             {
                 run.Move(DecisionKind.BakeStarted, s with { Phase = RolloutPhase.Baking, BakeStartedAt = run.Now },

@@ -1,3 +1,4 @@
+using Ringfence.Rollouts.Health;
 using Ringfence.Rollouts.Rings;
 
 namespace Ringfence.Rollouts.Reconcile;
@@ -36,6 +37,33 @@ public sealed record RolloutSpec(
         var shortened = TimeSpan.FromTicks((long)(bake.Ticks * o.FastTrackBakeFactor));
         var floor = o.EffectiveFastTrackMinimumBake;
         return shortened >= floor ? shortened : (bake < floor ? bake : floor);
+    }
+
+    /// <summary>
+    /// Minimum ring size: hosts of ring <paramref name="ring"/> that must run the content before it bakes, given its
+    /// <paramref name="eligibleHosts"/> (-1 when unknown): min(MinimumHosts, ⌈MinimumExposedShare × eligible⌉).
+    /// </summary>
+    public int MinimumExposedHosts(int ring, int eligibleHosts)
+    {
+        var minimum = Plan.Rings[ring].MinimumHosts;
+        return eligibleHosts < 0 ? minimum : (int)Math.Min(minimum, Math.Ceiling(EffectiveOptions.MinimumExposedShare * eligibleHosts));
+    }
+
+    /// <summary>
+    /// The gate of ring <paramref name="ring"/> with <paramref name="eligibleHosts"/> eligible hosts: the ring's gate, but
+    /// never asking for more exposed host-hours than the minimum share of its hosts can give over its (possibly
+    /// shortened) bake, so a small fleet or ring passes on what it has and a large one needs the configured exposure.
+    /// </summary>
+    public HealthGateOptions GateFor(int ring, int eligibleHosts)
+    {
+        var gate = Plan.Rings[ring].EffectiveGate;
+        if (eligibleHosts < 0)
+        {
+            return gate;
+        }
+
+        var reachable = Math.Ceiling(EffectiveOptions.MinimumExposedShare * eligibleHosts) * BakeTime(ring).TotalHours;
+        return reachable < gate.MinExposedHostHours ? gate with { MinExposedHostHours = reachable } : gate;
     }
 
     /// <summary>Every problem at once; empty when valid.</summary>

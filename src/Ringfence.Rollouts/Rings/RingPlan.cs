@@ -58,19 +58,8 @@ public sealed record RingSpec(
 /// <summary>An ordered list of rings. The last ring must select every host (100 %).</summary>
 public sealed record RingPlan(IReadOnlyList<RingSpec> Rings)
 {
-    /// <summary>
-    /// A sensible default plan: dogfood, early adopters, a 1 % canary, 10 %, 50 %, then everyone.
-    /// Bakes are short enough for rapid-response content and long enough for a gate to see rare crashes.
-    /// </summary>
-    public static RingPlan Default { get; } = new(
-    [
-        new RingSpec("dogfood", RingSelection.Dogfood(), 10, TimeSpan.FromMinutes(30)),
-        new RingSpec("early", RingSelection.EarlyAdopters(), 10, TimeSpan.FromMinutes(30)),
-        new RingSpec("canary", RingSelection.ByPercent(1), 100, TimeSpan.FromMinutes(60)),
-        new RingSpec("wave-10", RingSelection.ByPercent(10), 1000, TimeSpan.FromMinutes(60)),
-        new RingSpec("wave-50", RingSelection.ByPercent(50), 1000, TimeSpan.FromMinutes(60)),
-        new RingSpec("all", RingSelection.ByPercent(100), 1, TimeSpan.FromMinutes(30)),
-    ]);
+    /// <summary>The one default plan of server and simulator: <see cref="RolloutDefaults.Plan"/>.</summary>
+    public static RingPlan Default => RolloutDefaults.Plan;
 
     /// <summary>Every problem with the plan, with its path (e.g. <c>rings[2].bakeTime</c>); empty when valid.</summary>
     public IReadOnlyList<ValidationError> Validate()

@@ -650,7 +650,8 @@ internal sealed class StrategyRun
     {
         var ring = _driver.CurrentRing;
         var eligible = ring < _ringHosts.Length ? (int)Math.Min(int.MaxValue, _ringHosts[ring]) : -1;
-        var health = new HealthSample(_exposedHostHours, _exCrashes, _exReverts, _exHbLoss, _controlHostHours, _ctlCrashes, _ctlReverts, _ctlHbLoss, _attributed);
+        var health = Observations.Sample(new GroupCounts(_exposedHostHours, _exCrashes, _exReverts, _exHbLoss),
+            new GroupCounts(_controlHostHours, _ctlCrashes, _ctlReverts, _ctlHbLoss), _attributed);
         var peer = new PeerStats(_reportedExposed, _exCrashes + _exHbLoss, Math.Max(0, _receivingHosts - _reportedExposed), _ctlCrashes + _ctlHbLoss);
         return new RingObservation(ring, eligible, (int)Math.Min(int.MaxValue, _ringReportedExposed), health, peer);
     }

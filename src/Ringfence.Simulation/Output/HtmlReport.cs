@@ -76,6 +76,13 @@ public static class HtmlReport
                 sb.Append(Inv, $"<tr><td>{d.Minute.ToString("0", Inv)}</td><td>{E(d.Kind)}</td><td>{d.Ring}</td><td style=\"text-align:left\">{E(d.Reason)}</td></tr>\n");
             sb.Append("</table>\n");
         }
+        if (report.Strategies.Any(s => s.Plan is not null))
+        {
+            sb.Append("<h2>Plans</h2>\n<ul>\n");
+            foreach (var s in report.Strategies.Where(s => s.Plan is not null))
+                sb.Append(Inv, $"<li>{E(s.Name)}: {E(s.Plan!)}</li>\n");
+            sb.Append("</ul>\n");
+        }
         if (report.CoverageReport.Count > 0)
         {
             sb.Append("<h2>Canary coverage</h2>\n<ul>\n");

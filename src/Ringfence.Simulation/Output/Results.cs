@@ -34,6 +34,8 @@ public sealed record StrategyResult
     /// <summary>Per host (in the fleet's order), when <see cref="SimulationOptions.RecordHosts"/>; not in the JSON.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public HostOutcomes? Hosts { get; init; }
+    /// <summary>The plan the strategy ran: the server's default, or what the scenario overrides (null for a global push).</summary>
+    public string? Plan { get; init; }
     /// <summary>Wall-clock time of the run; not in the JSON, which must be identical for the same seed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double WallSeconds { get; init; }

@@ -143,7 +143,8 @@ public sealed record StrategySpec
     public required string Type { get; init; }
     /// <summary>global-push: the vendor reverts the content this many minutes after release.</summary>
     public double RevertAfterMinutes { get; init; } = 78;
-    public RingPlanSpec Plan { get; init; } = new();
+    /// <summary>The ring plan and gate; null runs the server's default (<c>RolloutDefaults</c> in Ringfence.Rollouts).</summary>
+    public RingPlanSpec? Plan { get; init; }
     /// <summary>Peer gates: how long a ring bakes before the judge looks (Mann-Whitney) and the static crash-rate limit.</summary>
     public double JudgeAfterMinutes { get; init; } = 60;
     public double StaticCrashRateLimit { get; init; } = 0.01;
@@ -152,24 +153,40 @@ public sealed record StrategySpec
     public string? Agents { get; init; }
 }
 
+/// <summary>
+/// A scenario's override of the server's default plan and gate (<c>RolloutDefaults</c>): every member left out keeps the
+/// default, and the report names the members that override it.
+/// </summary>
 public sealed record RingPlanSpec
 {
-    public IReadOnlyList<RingSpec> Rings { get; init; } =
-    [
-        new() { Name = "internal", Selection = "internal", BakeMinutes = 60 },
-        new() { Name = "canary", Selection = "coverage", Percent = 0.05, BakeMinutes = 120 },
-        new() { Name = "early", Selection = "percent", Percent = 1, BakeMinutes = 240 },
-        new() { Name = "wave-1", Selection = "percent", Percent = 10, BakeMinutes = 240 },
-        new() { Name = "wave-2", Selection = "percent", Percent = 50, BakeMinutes = 240 },
-        new() { Name = "all", Selection = "percent", Percent = 100, BakeMinutes = 0 },
-    ];
-    /// <summary>Coverage composition: configurations with at least MinConfigHosts hosts get HostsPerConfig hosts in the canary ring.</summary>
-    public int MinConfigHosts { get; init; } = 100;
-    public int HostsPerConfig { get; init; } = 20;
-    public int AttributionHosts { get; init; } = 3;
-    public double FalseHaltBound { get; init; } = 0.001;
-    /// <summary>Exposure a ring needs before its gate may pass; null keeps the health gate's default.</summary>
+    /// <summary>Rings; null keeps the default rings.</summary>
+    public IReadOnlyList<RingSpec>? Rings { get; init; }
+    /// <summary>Coverage composition: configurations with at least MinConfigHosts hosts get HostsPerConfig hosts in the coverage ring.</summary>
+    public int? MinConfigHosts { get; init; }
+    public int? HostsPerConfig { get; init; }
+    public int? AttributionHosts { get; init; }
+    public double? FalseHaltBound { get; init; }
+    /// <summary>Exposure a ring needs before its gate may pass.</summary>
     public double? MinExposedHostHours { get; init; }
+
+    /// <summary>The members that override the default, in JSON names.</summary>
+    public IReadOnlyList<string> Overrides()
+    {
+        var o = new List<string>();
+        if (Rings is not null)
+            o.Add("rings");
+        if (MinConfigHosts is not null)
+            o.Add("minConfigHosts");
+        if (HostsPerConfig is not null)
+            o.Add("hostsPerConfig");
+        if (AttributionHosts is not null)
+            o.Add("attributionHosts");
+        if (FalseHaltBound is not null)
+            o.Add("falseHaltBound");
+        if (MinExposedHostHours is not null)
+            o.Add("minExposedHostHours");
+        return o;
+    }
 }
 
 public sealed record RingSpec

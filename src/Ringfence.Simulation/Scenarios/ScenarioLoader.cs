@@ -136,11 +136,12 @@ public static class ScenarioLoader
                 e.Add($"{p}.agents: '{st.Agents}' is not one of self-healing, legacy");
             Range(e, $"{p}.revertAfterMinutes", st.RevertAfterMinutes, 0, 1e6);
             Fraction(e, $"{p}.staticCrashRateLimit", st.StaticCrashRateLimit);
-            if (st.Plan.Rings.Count == 0)
+            var planRings = st.Plan?.Rings;
+            if (planRings is { Count: 0 })
                 e.Add($"{p}.plan.rings: at least one ring is required");
-            for (var r = 0; r < st.Plan.Rings.Count; r++)
+            for (var r = 0; r < (planRings?.Count ?? 0); r++)
             {
-                var ring = st.Plan.Rings[r];
+                var ring = planRings![r];
                 if (ring.Selection is not ("internal" or "coverage" or "percent"))
                     e.Add($"{p}.plan.rings[{r}].selection: '{ring.Selection}' is not one of internal, coverage, percent");
                 Range(e, $"{p}.plan.rings[{r}].percent", ring.Percent, 0, 100);
