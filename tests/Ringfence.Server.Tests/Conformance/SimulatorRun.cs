@@ -64,7 +64,15 @@ internal static class SimulatorRun
                     Type = StrategyTypes.Ringfence,
                     Plan = new RingPlanSpec
                     {
-                        Rings = [.. scenario.Rings.Select(r => new Ringfence.Simulation.Scenarios.RingSpec { Name = r.Name, Selection = "percent", Percent = r.Percent, BakeMinutes = r.BakeMinutes })],
+                        // The operator's rings as the server takes them: percentage rings, the first composed to cover
+                        // every configuration of the fleet (RolloutSpecs.Build with the fleet's counts).
+                        Rings = [.. scenario.Rings.Select((r, i) => new Ringfence.Simulation.Scenarios.RingSpec
+                        {
+                            Name = r.Name,
+                            Selection = i == 0 ? "coverage" : "percent",
+                            Percent = r.Percent,
+                            BakeMinutes = r.BakeMinutes,
+                        })],
                     },
                 },
             ],
