@@ -9,6 +9,7 @@ using Ringfence.Server.Storage;
 using Ringfence.Rollouts.Reconcile;
 using EngineState = Ringfence.Rollouts.Reconcile.RolloutState;
 using ReconcileResult = Ringfence.Server.Rollouts.ReconcileResult;
+using RingObservation = Ringfence.Server.Rollouts.RingObservation;
 
 namespace Ringfence.Server.Controller;
 
@@ -26,14 +27,13 @@ public sealed partial class RolloutController(
     Tuf.ServerTufRepository tuf,
     ILogger<RolloutController> logger)
 {
-    public GateOptions Gate { get; init; } = new();
-
     /// <summary>Counter window: one minute.</summary>
     public const long WindowMs = 60_000;
 
     public async Task RunOnceAsync(CancellationToken ct)
     {
         await AggregateTelemetryAsync(ct);
+        await CountReportedCrashesAsync(ct);
         await ReconcileAllAsync(ct);
         await tuf.MaintainAsync(ct);
     }
@@ -48,7 +48,7 @@ public sealed partial class RolloutController(
             {
                 var events = (await c.QueryAsync<EventRow>(
                     """
-                    SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, e.count, h.agent_build, h.os_build
+                    SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, e.instance_id, e.count, h.agent_build, h.os_build
                     FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
                     WHERE e.aggregated = 0 ORDER BY e.received_at, e.host_id, e.idempotency_key, e.idx LIMIT 2000
                     """, transaction: tx)).AsList();
@@ -58,6 +58,16 @@ public sealed partial class RolloutController(
                     "SELECT * FROM rollouts WHERE status IN ('Progressing', 'Paused', 'Halted')", transaction: tx)).AsList();
                 var counters = new Dictionary<(string, long, string, string, long, string), long>();
                 var attributed = new HashSet<(string Rollout, string Host, long At)>();
+                // Every crash counts once: per host, the larger of its Crash events and its check-ins' reported crashes
+                // (HostStore.CountCrashEventsAsync). An event beyond what the reports already counted counts here.
+                var countable = new Dictionary<(string Host, long Idx, string Key), bool>();
+                foreach (var byHost in events.Where(e => e.Kind == "Crash").GroupBy(e => e.HostId, StringComparer.Ordinal))
+                {
+                    var list = byHost.ToList();
+                    var counts = await HostStore.CountCrashEventsAsync(c, tx, byHost.Key, list.Count);
+                    for (var i = 0; i < list.Count; i++)
+                        countable[(list[i].HostId, list[i].Idx, list[i].IdempotencyKey)] = i >= list.Count - counts;
+                }
                 foreach (var e in events)
                 {
                     foreach (var r in rollouts)
@@ -68,20 +78,19 @@ public sealed partial class RolloutController(
                             continue;
                         if (!exposed && r.Status == nameof(RolloutStatus.Halted))
                             continue;
-                        var kind = $"{e.Kind.ToLowerInvariant()}:{(exposed ? "exposed" : "control")}";
-                        if (exposed && e.Kind is "Crash" or "Revert" or "Quarantine")
+                        // Attribution: a breadcrumb (the crash happened while the interpreter evaluated this content), a revert or
+                        // a quarantine names it. A crash outside the interpreter carries no breadcrumb and only counts as a crash.
+                        if (exposed && (e.Kind is "Revert" or "Quarantine" || (e.Kind == "Crash" && e.InstanceId is not null)))
                             attributed.Add((r.Id, e.HostId, e.At));
+                        if (e.Kind == "Crash" && !countable.GetValueOrDefault((e.HostId, e.Idx, e.IdempotencyKey)))
+                            continue;
+                        var kind = $"{e.Kind.ToLowerInvariant()}:{(exposed ? "exposed" : "control")}";
                         var key = (r.Id, r.CurrentRing, e.AgentBuild, e.OsBuild, e.At / WindowMs * WindowMs, kind);
                         counters[key] = counters.GetValueOrDefault(key) + e.Count;
                     }
                 }
                 foreach (var ((rollout, ring, build, osBuild, window, kind), count) in counters)
-                    await c.ExecuteAsync(
-                        """
-                        INSERT INTO telemetry_counters (rollout_id, ring, agent_build, os_build, window_start, kind, count)
-                        VALUES (@rollout, @ring, @build, @osBuild, @window, @kind, @count)
-                        ON CONFLICT (rollout_id, ring, agent_build, os_build, window_start, kind) DO UPDATE SET count = telemetry_counters.count + excluded.count
-                        """, new { rollout, ring, build, osBuild, window, kind, count }, tx);
+                    await AddCounterAsync(c, tx, rollout, ring, build, osBuild, window, kind, count);
                 foreach (var (rollout, host, at) in attributed)
                     await c.ExecuteAsync("INSERT INTO attributed_hosts (rollout_id, host_id, at) VALUES (@rollout, @host, @at) ON CONFLICT DO NOTHING", new { rollout, host, at }, tx);
                 await c.ExecuteAsync("UPDATE telemetry_events SET aggregated = 1 WHERE host_id = @HostId AND idempotency_key = @IdempotencyKey AND idx = @Idx", events, tx);
@@ -93,14 +102,60 @@ public sealed partial class RolloutController(
         }
     }
 
+    /// <summary>
+    /// Counts the crashes check-ins reported (HostHealth.CrashesSinceLastCheckIn) that no Crash event has counted, once
+    /// the host's events have had <see cref="ReportGrace"/> to arrive (so an event, which names the content the host
+    /// ran, is preferred). Such a crash is exposed when the host runs the rollout's content now, else control.
+    /// </summary>
+    public async Task<int> CountReportedCrashesAsync(CancellationToken ct)
+    {
+        var before = time.GetUtcNow().Subtract(ReportGrace).ToUnixTimeMilliseconds();
+        var window = time.GetUtcNow().ToUnixTimeMilliseconds() / WindowMs * WindowMs;
+        return await db.InTransactionAsync(async (c, tx) =>
+        {
+            var hosts = await HostStore.UncountedReportsAsync(c, tx, before);
+            if (hosts.Count == 0)
+                return 0;
+            var rollouts = (await c.QueryAsync<RolloutRow>(
+                "SELECT * FROM rollouts WHERE status IN ('Progressing', 'Paused', 'Halted')", transaction: tx)).AsList();
+            foreach (var h in hosts)
+            {
+                var runs = await HostStore.ChannelsOfAsync(c, tx, h.HostId);
+                foreach (var r in rollouts)
+                {
+                    var exposed = runs.TryGetValue(r.Channel, out var hash) && hash == r.Sha256;
+                    if (!exposed && r.Status == nameof(RolloutStatus.Halted))
+                        continue;
+                    await AddCounterAsync(c, tx, r.Id, r.CurrentRing, h.AgentBuild, h.OsBuild, window, exposed ? "crash:exposed" : "crash:control", h.Uncounted);
+                }
+                await HostStore.MarkReportsCountedAsync(c, tx, h.HostId);
+            }
+            return hosts.Count;
+        }, ct);
+    }
+
+    /// <summary>How long a check-in's crash report waits for the host's own Crash events before it counts.</summary>
+    public TimeSpan ReportGrace => TimeSpan.FromSeconds(2 * options.CheckInIntervalSeconds);
+
+    private static Task AddCounterAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string rollout, long ring, string build, string osBuild, long window, string kind, long count) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO telemetry_counters (rollout_id, ring, agent_build, os_build, window_start, kind, count)
+            VALUES (@rollout, @ring, @build, @osBuild, @window, @kind, @count)
+            ON CONFLICT (rollout_id, ring, agent_build, os_build, window_start, kind) DO UPDATE SET count = telemetry_counters.count + excluded.count
+            """, new { rollout, ring, build, osBuild, window, kind, count }, tx);
+
     public async Task ReconcileAllAsync(CancellationToken ct)
     {
         List<RolloutRow> rows;
         bool kill;
         await using (var c = await db.OpenAsync(ct))
         {
-            rows = (await c.QueryAsync<RolloutRow>("SELECT * FROM rollouts WHERE status = 'Progressing' ORDER BY created_at")).AsList();
             kill = await c.ExecuteScalarAsync<long>("SELECT engaged FROM kill_switch WHERE id = 1") != 0;
+            // The kill switch halts every active rollout, not only those deploying or baking.
+            rows = (await c.QueryAsync<RolloutRow>(kill
+                ? "SELECT * FROM rollouts WHERE status IN ('PendingApproval', 'Progressing', 'Paused') ORDER BY created_at"
+                : "SELECT * FROM rollouts WHERE status = 'Progressing' ORDER BY created_at")).AsList();
         }
         var changed = false;
         foreach (var row in rows)
@@ -109,8 +164,17 @@ public sealed partial class RolloutController(
             await snapshot.RefreshAsync(ct);
     }
 
+    /// <summary>The hosts and what they run, read once per rollout and pass (ring membership is computed from them by the engine).</summary>
+    private sealed record Fleet(List<HostPlacementRow> Hosts, Dictionary<string, string?> ActiveHashes);
+
+    private async Task<Fleet> ReadFleetAsync(RolloutRow row, CancellationToken ct)
+    {
+        await using var c = await db.OpenAsync(ct);
+        return new Fleet(await HostStore.PlacementRowsAsync(c), await HostStore.ActiveHashesAsync(c, row.Channel));
+    }
+
     /// <summary>What the stored state says of <paramref name="row"/>'s ring <paramref name="ring"/> since <paramref name="ringStartedAt"/>.</summary>
-    private async Task<RingObservation> ObserveAsync(RolloutRow row, IReadOnlyList<RingSpec> plan, List<string> validated, int ring, DateTimeOffset? ringStartedAt, CancellationToken ct)
+    private async Task<RingObservation> ObserveAsync(RolloutRow row, RingCensus census, int ring, DateTimeOffset? ringStartedAt, CancellationToken ct)
     {
         var now = time.GetUtcNow();
         var nowMs = now.ToUnixTimeMilliseconds();
@@ -119,12 +183,6 @@ public sealed partial class RolloutController(
         // A host is lost when it has not checked in for three intervals (last_seen is written to the minute).
         var lossAfterMs = Math.Max(3 * intervalMs, 180_000) + 60_000;
         await using var c = await db.OpenAsync(ct);
-        var limit = (long)RolloutPlans.BucketLimit(plan[ring]);
-        // Hosts of builds the content was not validated for never get it, so they are not part of the ring's target.
-        var target = (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts WHERE bucket < @limit GROUP BY agent_build", new { limit }))
-            .Where(x => validated.Contains(x.Item1)).Sum(x => x.Item2);
-        var exposed = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM host_channels WHERE channel = @channel AND active_hash = @sha", new { channel = row.Channel, sha = row.Sha256 });
-        var fleet = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
         var counts = (await c.QueryAsync<(string, long)>(
             "SELECT kind, SUM(count) FROM telemetry_counters WHERE rollout_id = @id AND ring = @ring GROUP BY kind", new { id = row.Id, ring = (long)ring }))
             .ToDictionary(x => x.Item1, x => x.Item2);
@@ -138,47 +196,53 @@ public sealed partial class RolloutController(
             .ToDictionary(x => x.Item1, x => x.Item2);
         var attributed = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attributed_hosts WHERE rollout_id = @id", new { id = row.Id });
         long Get(string k) => counts.GetValueOrDefault(k);
-        var hours = (Math.Max(0, nowMs - startMs) + intervalMs) / 3_600_000.0;
-        return new RingObservation(target, exposed, Math.Max(0, fleet - exposed),
-            Get("crash:exposed"), Get("crash:control"), Get("revert:exposed"), Get("revert:control"),
-            silent.GetValueOrDefault(1), silent.GetValueOrDefault(0), hours, attributed);
+        // Online host-hours come from heartbeats (one per check-in cycle), never from hosts × wall-clock time.
+        var interval = TimeSpan.FromSeconds(options.CheckInIntervalSeconds);
+        var exposed = new Ringfence.Rollouts.Health.GroupCounts(Ringfence.Rollouts.Health.Observations.HostHours(Get("heartbeat:exposed"), interval),
+            Get("crash:exposed"), Get("revert:exposed"), silent.GetValueOrDefault(1));
+        var control = new Ringfence.Rollouts.Health.GroupCounts(Ringfence.Rollouts.Health.Observations.HostHours(Get("heartbeat:control"), interval),
+            Get("crash:control"), Get("revert:control"), silent.GetValueOrDefault(0));
+        return new RingObservation(census.Eligible[ring], census.Exposed[ring], census.ExposedHosts, census.ControlHosts, exposed, control, attributed);
     }
 
-    private async Task<List<string>> ValidatedBuildsAsync(RolloutRow row, CancellationToken ct)
+    private async Task<RolloutSpec> SpecAsync(RolloutRow row, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var json = await c.ExecuteScalarAsync<string>("SELECT validated_builds_json FROM channel_files WHERE channel = @channel AND version = @version", new { channel = row.Channel, version = row.Version });
-        var list = json is null ? [] : JsonSerializer.Deserialize(json, ServerJsonContext.Default.ListString) ?? [];
-        return list.Count == 0 ? [""] : list;
-    }
-
-    /// <summary>The engine state stored with a rollout, or the one its v4 status columns describe.</summary>
-    public static EngineState EngineStateOf(RolloutRow row)
-    {
-        if (row.EngineStateJson is { } json && JsonSerializer.Deserialize(json, ServerJsonContext.Default.RolloutState) is { } stored)
-            return stored;
-        var approvers = JsonSerializer.Deserialize(row.ApproversJson, ServerJsonContext.Default.ListString) ?? [];
-        return RolloutReconciler.FromLegacy(row.Id, Enum.Parse<RolloutStatus>(row.Status), (int)row.CurrentRing,
-            row.RingEnteredAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, approvers, row.StatusReason);
+        var builds = json is null ? [] : JsonSerializer.Deserialize(json, ServerJsonContext.Default.ListString) ?? [];
+        return EngineInputs.SpecOf(row, builds);
     }
 
     private async Task<bool> ReconcileOneAsync(RolloutRow row, bool kill, CancellationToken ct)
     {
-        var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
-        var validated = await ValidatedBuildsAsync(row, ct);
+        var spec = await SpecAsync(row, ct);
         var now = time.GetUtcNow();
         var decisions = new List<ReconcileDecision>();
-        var current = EngineStateOf(row);
-        // The engine is pure and takes one step per call: observe, step, and again while it moves.
-        for (var step = 0; step < RolloutReconciler.MaxStepsPerPass && current.Phase is RolloutPhase.Deploying or RolloutPhase.Baking; step++)
+        var current = EngineInputs.StateOf(row);
+        if (current.Phase is not (RolloutPhase.Deploying or RolloutPhase.Baking))
         {
-            var obs = await ObserveAsync(row, plan, validated, current.Ring, current.RingStartedAt, ct);
-            var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate, obs, current.Ring);
-            var stepped = RolloutReconciler.Step(Gate, spec, current, obs, now, plan, kill);
-            if (stepped.Decisions.Count == 0)
-                break;
-            decisions.AddRange(stepped.Decisions);
-            current = stepped.State;
+            if (kill)
+            {
+                var halted = RolloutReconciler.KillSwitch(spec, current, now);
+                decisions.AddRange(halted.Decisions);
+                current = halted.State;
+            }
+        }
+        else
+        {
+            var fleet = await ReadFleetAsync(row, ct);
+            RingCensus? census = null;
+            // The engine is pure and takes one step per call: observe, step, and again while it moves.
+            for (var step = 0; step < RolloutReconciler.MaxStepsPerPass && current.Phase is RolloutPhase.Deploying or RolloutPhase.Baking; step++)
+            {
+                census ??= RingCensus.Take(spec, current, fleet.Hosts, fleet.ActiveHashes, row.Sha256, options.DogfoodGroups);
+                var obs = await ObserveAsync(row, census, current.Ring, current.RingStartedAt, ct);
+                var stepped = RolloutReconciler.Step(spec, current, obs, now, kill);
+                if (stepped.Decisions.Count == 0)
+                    break;
+                decisions.AddRange(stepped.Decisions);
+                current = stepped.State;
+            }
         }
         var result = new ReconcileResult(current, decisions);
         if (result.Decisions.Count == 0)
@@ -198,13 +262,13 @@ public sealed partial class RolloutController(
                 var updated = await c.ExecuteAsync(
                     """
                     UPDATE rollouts SET status = @status, current_ring = @ring, ring_entered_at = @entered, status_reason = @reason, engine_state_json = @engine, updated_at = @now
-                    WHERE id = @id AND updated_at = @was AND status = 'Progressing'
+                    WHERE id = @id AND updated_at = @was AND status = @wasStatus
                     """,
                     new
                     {
                         status = RolloutReconciler.StatusOf(next.Phase).ToString(), ring = (long)next.Ring, entered = next.RingStartedAt?.ToUnixTimeMilliseconds(),
                         reason = result.Decisions[^1].Reason, engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
-                        now = Math.Max(nowMs, row.UpdatedAt + 1), id = row.Id, was = row.UpdatedAt,
+                        now = Math.Max(nowMs, row.UpdatedAt + 1), id = row.Id, was = row.UpdatedAt, wasStatus = row.Status,
                     }, tx);
                 if (updated == 0)
                     return false;
@@ -213,7 +277,8 @@ public sealed partial class RolloutController(
                     var evidence = d.Evidence is null ? null : JsonSerializer.Serialize(d.Evidence, ServerJsonContext.Default.GateEvidence);
                     if (!await ControlPlane.TryInsertDecisionAsync(c, tx, d.Id, row.Id, d.Kind, d.Ring, nowMs, "controller", d.Reason, evidence))
                         throw new DecisionAlreadyTakenException(d.Id);
-                    if (d.Kind == "halt")
+                    // A rollback takes the content off every host, and agents refuse it from then on; a halt leaves hosts as they are.
+                    if (d.Kind == "rollback")
                         await ControlPlane.AddKnownBadAsync(c, tx, tuf, row, d.Reason, nowMs);
                     await AuditLog.AppendAsync(c, tx, db.Provider, nowMs, "controller", "rollout." + d.Kind, row.Id, evidence);
                     LogDecision(d.Id, d.Reason);
@@ -239,6 +304,8 @@ public sealed partial class RolloutController(
         public long At { get; set; }
         public string? Channel { get; set; }
         public string? ContentHash { get; set; }
+        /// <summary>The crash breadcrumb: the instance being evaluated when the host went down; null outside the interpreter.</summary>
+        public string? InstanceId { get; set; }
         /// <summary>Events this row stands for (a folded run of heartbeats), else 1.</summary>
         public long Count { get; set; } = 1;
         public string AgentBuild { get; set; } = "";

@@ -15,7 +15,7 @@ internal sealed class DashboardRuntime : IDisposable
         Sessions = new DashboardSessions(TimeProvider.System);
         Api = new OperatorApiClient(services.GetRequiredService<IServer>());
         Queries = new DashboardQueries(services.GetRequiredService<Database>());
-        AttributedHalt = services.GetService<RolloutController>()?.Gate.AttributedHalt ?? new GateOptions().AttributedHalt;
+        AttributedHalt = Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts;
     }
 
     /// <summary>The server's clock (bake timers are in the controller's time).</summary>

@@ -53,10 +53,10 @@ public sealed record RingfenceServerOptions
     public bool RunController { get; init; } = true;
 
     /// <summary>
-    /// From this ring index on, each (agent build, OS build) configuration's lowest-bucket host is included even if
-    /// its bucket is above the ring's share, so early rings cover every configuration. -1 turns this off.
+    /// Enrollment groups whose hosts are the vendor's internal dogfood hosts (tagged Dogfood: the engine's first ring).
+    /// Until hosts belong to organisations, a host is dogfood exactly when it enrolled with one of these groups.
     /// </summary>
-    public int RepresentativesFromRing { get; init; } = 1;
+    public IReadOnlyList<string> DogfoodGroups { get; init; } = ["dogfood"];
 
     /// <summary>How often every node re-reads the target snapshot (rollout state, kill switch, known-bad list).</summary>
     public TimeSpan SnapshotRefreshPeriod { get; init; } = TimeSpan.FromSeconds(1);
@@ -107,8 +107,8 @@ public sealed record RingfenceServerOptions
             errors.Add($"OperatorRequestsPerSecond: {OperatorRequestsPerSecond} is outside 1..1000000");
         if (AgentRequestsPerSecond is < 1 or > 1_000_000)
             errors.Add($"AgentRequestsPerSecond: {AgentRequestsPerSecond} is outside 1..1000000");
-        if (RepresentativesFromRing is < -1 or > 20)
-            errors.Add($"RepresentativesFromRing: {RepresentativesFromRing} is outside -1..20");
+        if (DogfoodGroups is null || DogfoodGroups.Any(string.IsNullOrWhiteSpace))
+            errors.Add("DogfoodGroups: a list of non-empty group names is required");
         if (SnapshotRefreshPeriod < TimeSpan.FromMilliseconds(50) || SnapshotRefreshPeriod > TimeSpan.FromMinutes(1))
             errors.Add($"SnapshotRefreshPeriod: {SnapshotRefreshPeriod} is outside 00:00:00.05..00:01:00");
         if (TufKeyPassphrase is { Length: < 12 })

@@ -103,11 +103,16 @@ public sealed partial class ControlPlane
     {
         if (!IsToken(request.Channel))
             return Problems.Invalid("$.channel: 1..64 letters, digits, '.', '-', '_'");
-        var rings = request.Rings ?? RolloutPlans.Standard;
-        if (RolloutPlans.Validate(rings) is { Count: > 0 } errors)
-            return Problems.Invalid(string.Join("; ", errors.Select(e => "$." + e)));
-        if (request.Emergency)
-            rings = RolloutPlans.Emergency(rings);
+        var rings = request.Rings;
+        if (rings is not null)
+        {
+            // The protocol's rings (name, cumulative percent, bake) become an engine plan; the engine validates it.
+            var named = rings.Select((r, i) => (r, i)).Where(x => x.r is null || string.IsNullOrWhiteSpace(x.r.Name) || x.r.Name.Length > 64).Select(x => $"$.rings[{x.i}].name: required, at most 64 characters");
+            var plan = Ringfence.Rollouts.Reconcile.RolloutSpecs.PercentPlan(rings.Where(r => r is not null).Select(r => new Ringfence.Rollouts.Reconcile.PercentRing(r.Name ?? "", r.Percent, TimeSpan.FromMinutes(r.BakeMinutes))));
+            var errors = named.Concat(plan.Validate().Select(e => "$." + e)).ToList();
+            if (errors.Count > 0)
+                return Problems.Invalid(string.Join("; ", errors));
+        }
         if (request.Reason is { Length: > 1024 })
             return Problems.Invalid("$.reason: at most 1024 characters");
 
@@ -126,14 +131,17 @@ public sealed partial class ControlPlane
                 "SELECT id FROM rollouts WHERE channel = @channel AND status IN ('PendingApproval', 'Progressing', 'Paused') LIMIT 1", new { channel = request.Channel }, tx);
             if (busy is not null)
                 return Problems.Conflict($"rollout {busy} is still active on channel {request.Channel}; halt it or let it complete first");
+            // The engine builds the spec, composing the coverage ring over the fleet as it is now; stored, never recomputed.
+            var validated = JsonSerializer.Deserialize(file.ValidatedBuildsJson, ServerJsonContext.Default.ListString) ?? [];
+            var spec = EngineInputs.Create(id, request.Channel, request.Version, request.Emergency, rings, validated, await HostStore.ConfigurationCountsAsync(c, tx)).Spec;
             await c.ExecuteAsync(
                 """
-                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at, engine_state_json)
-                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, @plan, '[]', @now, @by, @reason, @now, @engine)
+                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at, engine_state_json, spec_json)
+                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, '[]', '[]', @now, @by, @reason, @now, @engine, @spec)
                 """,
                 new
                 {
-                    id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, plan = Json([.. rings], ServerJsonContext.Default.ListRingSpec),
+                    id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, spec = EngineInputs.Serialize(spec),
                     now, by = by.Name, reason = request.Reason,
                     // Published content passed the fleet-aware validator: the engine starts at Validated, waiting for approval.
                     engine = JsonSerializer.Serialize(new Ringfence.Rollouts.Reconcile.RolloutState(id, Ringfence.Rollouts.Reconcile.RolloutPhase.Validated, 0, 0), ServerJsonContext.Default.RolloutState),
@@ -163,28 +171,47 @@ public sealed partial class ControlPlane
         return list;
     }
 
-    private static async Task<RolloutDto> ToDtoAsync(DbConnection c, RolloutRow row)
+    private async Task<RolloutDto> ToDtoAsync(DbConnection c, RolloutRow row)
     {
-        var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
+        var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, null, row));
         var exposed = await c.ExecuteScalarAsync<long>(
             "SELECT COUNT(*) FROM host_channels WHERE channel = @channel AND active_hash = @sha", new { channel = row.Channel, sha = row.Sha256 });
         var status = Enum.Parse<RolloutStatus>(row.Status);
-        var hosts = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+        var census = await CensusAsync(c, row, spec, exposed);
         var rings = new List<RingProgress>();
-        for (var i = 0; i < plan.Count; i++)
+        for (var i = 0; i < spec.Plan.Rings.Count; i++)
         {
-            var limit = RolloutPlans.BucketLimit(plan[i]);
-            var target = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE bucket < @limit", new { limit = (long)limit });
+            var (name, percent, bake) = EngineInputs.Describe(spec, i);
             var gate = i < row.CurrentRing || status == RolloutStatus.Completed ? "passed"
                 : i == row.CurrentRing ? status switch { RolloutStatus.Halted or RolloutStatus.RolledBack => "failed", RolloutStatus.Progressing or RolloutStatus.Paused => "running", _ => "pending" }
                 : "pending";
-            rings.Add(new RingProgress(i, plan[i].Name, plan[i].Percent, plan[i].BakeMinutes, target,
+            rings.Add(new RingProgress(i, name, percent, bake, census.EligibleUpTo(i),
                 i == row.CurrentRing ? exposed : 0, i == row.CurrentRing && row.RingEnteredAt is { } at ? DateTimeOffset.FromUnixTimeMilliseconds(at) : null, gate));
         }
-        _ = hosts;
         return new RolloutDto(row.Id, row.Channel, row.Version, row.Sha256, row.Emergency != 0, status, (int)row.CurrentRing, rings,
             JsonSerializer.Deserialize(row.ApproversJson, ServerJsonContext.Default.ListString) ?? [],
             DateTimeOffset.FromUnixTimeMilliseconds(row.CreatedAt), row.CreatedBy, row.StatusReason);
+    }
+
+    private static async Task<List<string>> ValidatedBuildsAsync(DbConnection c, DbTransaction? tx, RolloutRow row)
+    {
+        var json = await c.ExecuteScalarAsync<string>("SELECT validated_builds_json FROM channel_files WHERE channel = @channel AND version = @version",
+            new { channel = row.Channel, version = row.Version }, tx);
+        return json is null ? [] : JsonSerializer.Deserialize(json, ServerJsonContext.Default.ListString) ?? [];
+    }
+
+    // Ring sizes per rollout (the engine places every stored host), reused while the fleet's size and the exposure stay the same.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (long Hosts, long Exposed, Rollouts.RingCensus Census)> _census = new(StringComparer.Ordinal);
+
+    private async Task<Rollouts.RingCensus> CensusAsync(DbConnection c, RolloutRow row, Ringfence.Rollouts.Reconcile.RolloutSpec spec, long exposed)
+    {
+        var hosts = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+        if (_census.TryGetValue(row.Id, out var cached) && cached.Hosts == hosts && cached.Exposed == exposed)
+            return cached.Census;
+        var census = Rollouts.RingCensus.Take(spec, EngineInputs.StateOf(row), await HostStore.PlacementRowsAsync(c), await HostStore.ActiveHashesAsync(c, row.Channel),
+            row.Sha256, options.DogfoodGroups);
+        _census[row.Id] = (hosts, exposed, census);
+        return census;
     }
 
     public enum RolloutAction
@@ -211,10 +238,10 @@ public sealed partial class ControlPlane
             var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id }, tx);
             if (row is null)
                 return Problems.NotFound($"rollout {id} does not exist");
-            var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
-            var state = Controller.RolloutController.EngineStateOf(row);
+            var state = EngineInputs.StateOf(row);
             var status = RolloutReconciler.StatusOf(state.Phase);
-            var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate);
+            var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, tx, row));
+            var kill = await c.ExecuteScalarAsync<long>("SELECT engaged FROM kill_switch WHERE id = 1", transaction: tx) != 0;
             var command = new OperatorCommand(action switch
             {
                 RolloutAction.Approve => OperatorCommandKind.Approve,
@@ -223,7 +250,7 @@ public sealed partial class ControlPlane
                 RolloutAction.Halt => OperatorCommandKind.Halt,
                 _ => OperatorCommandKind.Rollback,
             }, by.Name, reason);
-            var result = RolloutReconciler.Command(spec, state, command, DateTimeOffset.FromUnixTimeMilliseconds(now), plan);
+            var result = RolloutReconciler.Command(spec, state, command, DateTimeOffset.FromUnixTimeMilliseconds(now), kill);
             if (result.Refusal is { } refusal)
                 return Problems.Conflict($"rollout {id}: {refusal}");
             var next = result.State;
@@ -248,7 +275,8 @@ public sealed partial class ControlPlane
             foreach (var d in result.Decisions)
                 if (!await TryInsertDecisionAsync(c, tx, d.Id, id, d.Kind, d.Ring, now, by.Actor, d.Reason, null))
                     return Problems.Conflict($"rollout {id} changed meanwhile; retry");
-            if (nextStatus is RolloutStatus.Halted or RolloutStatus.RolledBack && status != nextStatus)
+            // The engine's rollback sends every exposed host back and agents refuse the content from then on; a halt keeps hosts as they are.
+            if (nextStatus == RolloutStatus.RolledBack && status != nextStatus)
                 await AddKnownBadAsync(c, tx, tuf, row, why, now);
             if (action == RolloutAction.Resume && status == RolloutStatus.Halted)
             {
@@ -265,9 +293,6 @@ public sealed partial class ControlPlane
         await snapshot.RefreshAsync(ct);
         return (await GetRolloutAsync(id, ct))!;
     }
-
-    /// <summary>The server's gate settings (the same defaults the controller uses).</summary>
-    private static readonly GateOptions Gate = new();
 
     internal static async Task<bool> TryInsertDecisionAsync(DbConnection c, DbTransaction tx, string id, string rolloutId, string kind, int ring, long at, string actor, string reason, string? evidenceJson)
     {
@@ -315,30 +340,62 @@ public sealed partial class ControlPlane
         return await GetKillSwitchAsync(ct);
     }
 
+    /// <summary>
+    /// The fleet's configurations and how a new rollout of the default plan would cover them, by the engine: the
+    /// coverage ring as <see cref="Ringfence.Rollouts.Rings.CoverageComposer"/> composes it over the fleet now, the
+    /// dogfood ring from dogfood hosts, a percentage ring when it holds k hosts of the configuration but for a
+    /// negligible chance, the last ring always.
+    /// </summary>
     public async Task<FleetOverview> FleetAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
         var hour = Now - 3_600_000;
         var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
         var seen = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE last_seen >= @hour", new { hour });
-        var configs = (await c.QueryAsync<(string, string, string, long, long)>(
-            "SELECT agent_build, os, os_build, COUNT(*), MIN(bucket) FROM hosts GROUP BY agent_build, os, os_build ORDER BY agent_build, os, os_build")).AsList();
-        var plan = RolloutPlans.Standard;
-        var from = options.RepresentativesFromRing;
+        var configs = await HostStore.ConfigurationCountsAsync(c);
+        var dogfood = (await HostStore.PlacementRowsAsync(c))
+            .Where(h => EngineInputs.TagsOf(h.GroupsJson, options.DogfoodGroups).HasFlag(Ringfence.Rollouts.Fleet.HostTags.Dogfood))
+            .GroupBy(h => Ringfence.Rollouts.Fleet.FleetIds.Configuration(h.AgentBuild, h.Os, h.OsBuild)).ToDictionary(g => g.Key, g => (long)g.Count());
+        var built = EngineInputs.Create("fleet-preview", "preview", 1, false, null, configs.Select(x => x.AgentBuild), configs);
+        var plan = built.Spec.Plan;
+        var coverage = Ringfence.Rollouts.Rings.RolloutDefaults.Coverage;
+        var covered = (built.Coverage?.Covered ?? []).Select(x => new Ringfence.Rollouts.Fleet.ConfigurationKey(x.AgentBuild, x.OsBuild)).ToHashSet();
+        var early = Math.Min(plan.Rings.Count - 1, Ringfence.Rollouts.Rings.RolloutDefaults.CoverageRing);
         var list = new List<FleetConfiguration>();
-        foreach (var (build, os, osBuild, hosts, minBucket) in configs)
+        var ringHosts = new double[plan.Rings.Count];
+        var ringCovered = new int[plan.Rings.Count];
+        foreach (var cfg in configs)
         {
-            var covered = plan.Where((r, i) => minBucket < RolloutPlans.BucketLimit(r) || (from >= 0 && i >= from)).Select(r => r.Name).ToList();
-            var early = plan.Take(2).Select(r => r.Name).ToHashSet();
-            list.Add(new FleetConfiguration(build, os, osBuild, hosts, covered, !covered.Any(early.Contains)));
+            var key = Ringfence.Rollouts.Fleet.FleetIds.Configuration(cfg.AgentBuild, cfg.Os, cfg.OsBuild);
+            var names = new List<string>();
+            for (var i = 0; i < plan.Rings.Count; i++)
+            {
+                var selection = plan.Rings[i].Selection;
+                double share;
+                bool holds;
+                if (selection.Kind == Ringfence.Rollouts.Rings.RingSelectionKind.Percentage)
+                {
+                    var raised = selection.ConfigurationOverrides?.Where(o => o.AgentBuild == key.AgentBuild && o.OsBuild == key.OsBuild).Select(o => o.Percent).DefaultIfEmpty(0).Max() ?? 0;
+                    share = Math.Min(1, Math.Max(selection.Percent, raised) / 100);
+                    holds = share >= 1 || (i == built.Coverage?.RingIndex && covered.Contains(key))
+                        || Ringfence.Rollouts.Rings.CoverageComposer.MissProbability(cfg.Hosts, share, coverage.HostsPerConfiguration) <= coverage.MissProbability;
+                    ringHosts[i] += cfg.Hosts * share;
+                }
+                else
+                {
+                    var d = dogfood.GetValueOrDefault(key);
+                    holds = d > 0;
+                    ringHosts[i] += d;
+                }
+                if (holds || names.Count > 0)
+                {
+                    names.Add(plan.Rings[i].Name);
+                    ringCovered[i]++;
+                }
+            }
+            list.Add(new FleetConfiguration(cfg.AgentBuild, cfg.Os, cfg.OsBuild, cfg.Hosts, names, !plan.Rings.Take(early + 1).Any(r => names.Contains(r.Name))));
         }
-        var rings = new List<RingCoverage>();
-        for (var i = 0; i < plan.Count; i++)
-        {
-            var limit = (long)RolloutPlans.BucketLimit(plan[i]);
-            var inRing = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE bucket < @limit", new { limit });
-            rings.Add(new RingCoverage(plan[i].Name, inRing, list.Count(x => x.CoveredByRings.Contains(plan[i].Name)), list.Count));
-        }
+        var rings = plan.Rings.Select((r, i) => new RingCoverage(r.Name, (long)Math.Round(ringHosts[i]), ringCovered[i], list.Count)).ToList();
         return new FleetOverview(total, seen, list, rings);
     }
 

@@ -172,19 +172,20 @@ public sealed partial class ControlPlane(
             var cfg = request.Configuration;
             await c.ExecuteAsync(
                 """
-                INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, bucket, enrolled_at, last_seen)
-                VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groups, '[]', 0, @bucket, @now, @now)
+                INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, enrolled_at, last_seen)
+                VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groups, '[]', 0, @now, @now)
                 """,
                 new
                 {
                     hostId, hostname = request.Hostname, credentialHash, agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild,
-                    groups = Json([.. request.Groups ?? []], ServerJsonContext.Default.ListString), bucket = (long)RolloutPlans.Bucket(hostId), now = Now,
+                    groups = Json([.. request.Groups ?? []], ServerJsonContext.Default.ListString), now = Now,
                 }, tx);
             return true;
         }, ct);
         if (!ok)
             return Problems.Unauthenticated("the enrollment token is not known or is used up");
         hostAuth.Remember(hostId, credentialHash);
+        _tags[hostId] = EngineInputs.TagsOf(request.Groups ?? [], options.DogfoodGroups);
         LogEnrolled(hostId, request.Configuration.AgentBuild, request.Configuration.OsBuild);
         return new EnrollResponse(hostId, credential, trustedRoot, options.CheckInIntervalSeconds);
     }
@@ -287,7 +288,23 @@ public sealed partial class ControlPlane(
             _lastCheckIn[host.HostId] = (Reported.Of(request), now);
         }
 
-        return snapshot.Current.Answer(RolloutPlans.Bucket(host.HostId), cfg, options.CheckInIntervalSeconds);
+        if (request.Health.CrashesSinceLastCheckIn > 0)
+            await db.InTransactionAsync(async (c, tx) => { await HostStore.AddReportedCrashesAsync(c, tx, host.HostId, request.Health.CrashesSinceLastCheckIn, now); return 0; }, ct);
+        var facts = EngineInputs.Facts(host.HostId, cfg, await TagsAsync(host.HostId, ct));
+        return snapshot.Current.Answer(facts, cfg, request.Channels, time.GetUtcNow(), options.CheckInIntervalSeconds);
+    }
+
+    /// <summary>Engine tags of a host (dogfood from its enrollment groups), read once per host and node: groups never change.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Ringfence.Rollouts.Fleet.HostTags> _tags = new(StringComparer.Ordinal);
+
+    private async ValueTask<Ringfence.Rollouts.Fleet.HostTags> TagsAsync(string hostId, CancellationToken ct)
+    {
+        if (_tags.TryGetValue(hostId, out var tags))
+            return tags;
+        await using var c = await db.OpenAsync(ct);
+        tags = EngineInputs.TagsOf(await HostStore.GroupsJsonAsync(c, hostId) ?? "[]", options.DogfoodGroups);
+        _tags[hostId] = tags;
+        return tags;
     }
 
     public async Task<Outcome<TelemetryAck>> IngestTelemetryAsync(HostPrincipal host, TelemetryBatch batch, CancellationToken ct)

@@ -13,5 +13,7 @@ namespace Ringfence.Server.Services;
 [JsonSerializable(typeof(List<ChannelState>))]
 [JsonSerializable(typeof(GateEvidence))]
 [JsonSerializable(typeof(Ringfence.Rollouts.Reconcile.RolloutState))]
+[JsonSerializable(typeof(Ringfence.Rollouts.Reconcile.RolloutSpec))]
+[JsonSerializable(typeof(Ringfence.Rollouts.Rings.RingSpec), TypeInfoPropertyName = "EngineRingSpec")]
 [JsonSerializable(typeof(SortedDictionary<string, string>))]
 internal sealed partial class ServerJsonContext : JsonSerializerContext;

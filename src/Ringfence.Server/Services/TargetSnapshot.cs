@@ -1,6 +1,10 @@
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Ringfence.Protocol;
+using Ringfence.Rollouts.Fleet;
+using Ringfence.Rollouts.Reconcile;
+using Ringfence.Rollouts.Resolution;
 using Ringfence.Server.Rollouts;
 using Ringfence.Server.Storage;
 
@@ -19,30 +23,32 @@ public sealed record CheckInAnswer(CheckInResponse Response, byte[] Json, string
     }
 }
 
-/// <summary>A rollout that currently exposes hosts: hosts below BucketLimit (plus each configuration's representative from RepresentativesFromRing on) get it.</summary>
-public sealed record ActiveRollout(string Id, ContentTarget Content, int CurrentRing, int BucketLimit);
+/// <summary>A rollout of a channel as the resolver indexes it: its id (null once completed: settled content) and content.</summary>
+public sealed record PlacedRollout(string? RolloutId, ContentTarget Content);
+
+/// <summary>
+/// One content channel: the engine's <see cref="TargetResolver"/> over the channel's rollouts (specs and engine states
+/// as stored), the kill switch and the customer policies, plus the content each resolved version stands for.
+/// </summary>
+public sealed record ChannelPlacement(string Channel, TargetResolver Resolver, IReadOnlyList<PlacedRollout> Rollouts, IReadOnlyDictionary<long, ContentTarget> Files);
 
 /// <summary>
 /// Everything target resolution needs, read from storage in a few queries and swapped atomically, so a check-in is a
 /// pure computation over memory. Every node refreshes it on a short period and after its own writes; a halt on
 /// another node reaches this node's agents within one refresh period (well inside one check-in interval).
+/// Placement, rings and what a halt or rollback leaves on hosts are the engine's (<see cref="TargetResolver"/>).
 /// </summary>
 public sealed record TargetSnapshot(
-    IReadOnlyDictionary<string, ContentTarget> Baselines,
-    IReadOnlyDictionary<string, ActiveRollout> Active,
-    IReadOnlyDictionary<(string AgentBuild, string OsBuild), int> MinBucketByConfiguration,
+    IReadOnlyList<ChannelPlacement> Channels,
     HashSet<string> KnownBad,
     long KnownBadVersion,
     long RepositoryVersion,
-    bool KillSwitchEngaged,
-    int RepresentativesFromRing)
+    bool KillSwitchEngaged)
 {
-    public static TargetSnapshot Empty { get; } = new(
-        new Dictionary<string, ContentTarget>(), new Dictionary<string, ActiveRollout>(),
-        new Dictionary<(string, string), int>(), [], 0, 0, false, 1);
+    public static TargetSnapshot Empty { get; } = new([], [], 0, 0, false);
 
-    // Answers depend only on the agent build and on which active rollouts' rings hold the host, so a fleet of any
-    // size shares a handful of them: each is resolved, serialised and hashed once per snapshot.
+    // An answer depends only on which content each channel resolves to (and the interval), so a fleet of any size
+    // shares a handful: each is serialised and hashed once per snapshot; resolution itself runs per check-in.
     // A `with` copy would share this field, so the cache remembers its owner and a copy starts its own.
     private AnswerCache? _cache;
     private const int MaxCachedAnswers = 4096;
@@ -50,10 +56,10 @@ public sealed record TargetSnapshot(
     private sealed class AnswerCache(TargetSnapshot owner)
     {
         public TargetSnapshot Owner { get; } = owner;
-        public System.Collections.Concurrent.ConcurrentDictionary<(string AgentBuild, ulong InRing, int Interval), CheckInAnswer> Answers { get; } = new();
+        public System.Collections.Concurrent.ConcurrentDictionary<string, CheckInAnswer> Answers { get; } = new(StringComparer.Ordinal);
     }
 
-    private System.Collections.Concurrent.ConcurrentDictionary<(string AgentBuild, ulong InRing, int Interval), CheckInAnswer> Answers
+    private System.Collections.Concurrent.ConcurrentDictionary<string, CheckInAnswer> Answers
     {
         get
         {
@@ -65,94 +71,96 @@ public sealed record TargetSnapshot(
     }
 
     /// <summary>The check-in answer for a host: its targets, serialised once with their ETag.</summary>
-    public CheckInAnswer Answer(int bucket, HostConfiguration configuration, int checkInIntervalSeconds)
+    /// <param name="host">The host's facts (<see cref="EngineInputs.Facts(string, HostConfiguration, HostTags)"/>).</param>
+    /// <param name="configuration">Its reported configuration (validated builds are checked on the strings too).</param>
+    /// <param name="channels">What it reports running, per channel.</param>
+    /// <param name="now">The time.</param>
+    /// <param name="checkInIntervalSeconds">The interval to tell it.</param>
+    public CheckInAnswer Answer(in HostFacts host, HostConfiguration configuration, IReadOnlyList<ChannelState> channels, DateTimeOffset now, int checkInIntervalSeconds)
     {
-        ulong inRing = 0;
-        var i = 0;
-        foreach (var active in Active.Values)
+        var chosen = new List<(ContentTarget Content, string? RolloutId)>(Channels.Count);
+        var key = new StringBuilder(32).Append(checkInIntervalSeconds);
+        foreach (var placement in Channels)
         {
-            if (i == 64)
-                return CheckInAnswer.Of(Response(bucket, configuration, checkInIntervalSeconds));
-            if (InRing(active, bucket, configuration))
-                inRing |= 1UL << i;
-            i++;
+            long current = 0;
+            foreach (var c in channels)
+            {
+                if (string.Equals(c.Channel, placement.Channel, StringComparison.Ordinal))
+                    current = c.ActiveVersion ?? 0;
+            }
+            var target = placement.Resolver.Resolve(host, current, now);
+            ContentTarget? content;
+            string? rolloutId = null;
+            if (target.RolloutIndex >= 0)
+            {
+                var placed = placement.Rollouts[target.RolloutIndex];
+                content = placed.Content;
+                rolloutId = placed.RolloutId;
+            }
+            else
+            {
+                content = placement.Files.GetValueOrDefault(target.ContentVersion);
+            }
+            // Trust, not placement: never name content that is known bad or not validated for this exact build.
+            if (content is null || !content.ValidatedBuilds.Contains(configuration.AgentBuild) || KnownBad.Contains(content.Sha256))
+                continue;
+            chosen.Add((content, rolloutId));
+            key.Append('|').Append(placement.Channel).Append(':').Append(content.Version).Append(':').Append(rolloutId);
         }
-        var key = (configuration.AgentBuild, inRing, checkInIntervalSeconds);
+
         var answers = Answers;
-        if (answers.TryGetValue(key, out var cached))
+        var k = key.ToString();
+        if (answers.TryGetValue(k, out var cached))
             return cached;
-        var answer = CheckInAnswer.Of(Response(bucket, configuration, checkInIntervalSeconds));
+        var answer = CheckInAnswer.Of(new CheckInResponse(
+            [.. chosen.Select(c => new ChannelTarget(c.Content.Channel, c.Content.Version, c.Content.Sha256, c.Content.TargetName, c.Content.Length, c.RolloutId))],
+            KnownBadVersion, RepositoryVersion, checkInIntervalSeconds, KillSwitchEngaged));
         if (answers.Count < MaxCachedAnswers)
-            answers.TryAdd(key, answer);
+            answers.TryAdd(k, answer);
         return answer;
     }
 
-    private CheckInResponse Response(int bucket, HostConfiguration configuration, int checkInIntervalSeconds) =>
-        new(Resolve(bucket, configuration), KnownBadVersion, RepositoryVersion, checkInIntervalSeconds, KillSwitchEngaged);
+    /// <summary>Completed rollouts kept per channel: the newest, and older ones for hosts that may not take it yet.</summary>
+    private const int CompletedPerChannel = 3;
 
-    /// <summary>Target resolution: for each channel, the rollout's content if this host is in its exposed rings, else the baseline.</summary>
-    private IReadOnlyList<ChannelTarget> Resolve(int bucket, HostConfiguration configuration)
-    {
-        var targets = new List<ChannelTarget>();
-        foreach (var channel in Baselines.Keys.Union(Active.Keys).Order(StringComparer.Ordinal))
-        {
-            ContentTarget? chosen = null;
-            string? rolloutId = null;
-            if (Baselines.TryGetValue(channel, out var baseline) && baseline.ValidatedBuilds.Contains(configuration.AgentBuild) && !KnownBad.Contains(baseline.Sha256))
-                chosen = baseline;
-            if (Active.TryGetValue(channel, out var active) && InRing(active, bucket, configuration)
-                && active.Content.ValidatedBuilds.Contains(configuration.AgentBuild) && !KnownBad.Contains(active.Content.Sha256))
-            {
-                chosen = active.Content;
-                rolloutId = active.Id;
-            }
-            if (chosen is not null)
-                targets.Add(new ChannelTarget(channel, chosen.Version, chosen.Sha256, chosen.TargetName, chosen.Length, rolloutId));
-        }
-        return targets;
-    }
-
-    private bool InRing(ActiveRollout active, int bucket, HostConfiguration configuration) =>
-        bucket < active.BucketLimit
-        || (RepresentativesFromRing >= 0 && active.CurrentRing >= RepresentativesFromRing
-            && MinBucketByConfiguration.TryGetValue((configuration.AgentBuild, configuration.OsBuild), out var min) && bucket == min);
-
-    public static async Task<TargetSnapshot> LoadAsync(Database db, int representativesFromRing, CancellationToken ct)
+    public static async Task<TargetSnapshot> LoadAsync(Database db, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
         var files = (await connection.QueryAsync<ChannelFileRow>(
             "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, '[]' AS findings_json FROM channel_files")).AsList();
         var byKey = files.ToDictionary(f => (f.Channel, f.Version), ToTarget);
         var rollouts = (await connection.QueryAsync<RolloutRow>(
-            "SELECT * FROM rollouts WHERE status IN ('Completed', 'Progressing', 'Paused') ORDER BY updated_at")).AsList();
-
-        var baselines = new Dictionary<string, ContentTarget>(StringComparer.Ordinal);
-        var active = new Dictionary<string, ActiveRollout>(StringComparer.Ordinal);
-        foreach (var r in rollouts)
-        {
-            if (!byKey.TryGetValue((r.Channel, r.Version), out var content))
-                continue;
-            if (r.Status == nameof(RolloutStatus.Completed))
-            {
-                if (!baselines.TryGetValue(r.Channel, out var existing) || existing.Version < r.Version)
-                    baselines[r.Channel] = content;
-            }
-            else
-            {
-                var plan = JsonSerializer.Deserialize(r.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
-                var ring = (int)Math.Clamp(r.CurrentRing, 0, Math.Max(0, plan.Count - 1));
-                active[r.Channel] = new ActiveRollout(r.Id, content, ring, plan.Count == 0 ? 0 : RolloutPlans.BucketLimit(plan[ring]));
-            }
-        }
-
-        var minBuckets = (await connection.QueryAsync<(string, string, long)>(
-            "SELECT agent_build, os_build, MIN(bucket) FROM hosts GROUP BY agent_build, os_build"))
-            .ToDictionary(x => (x.Item1, x.Item2), x => (int)x.Item3);
+            "SELECT * FROM rollouts WHERE status <> 'PendingApproval' ORDER BY channel, version DESC, created_at DESC")).AsList();
         var knownBad = (await connection.QueryAsync<string>("SELECT sha256 FROM known_bad")).ToHashSet(StringComparer.Ordinal);
         var knownBadVersion = long.Parse(await connection.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE name = 'known_bad_version'") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
         var kill = await connection.QuerySingleAsync<KillSwitchRow>("SELECT engaged, reason, changed_at, changed_by FROM kill_switch WHERE id = 1");
-        return new TargetSnapshot(baselines, active, minBuckets, knownBad, knownBadVersion, files.Count + knownBadVersion,
-            kill.Engaged != 0, representativesFromRing);
+        var engaged = kill.Engaged != 0;
+
+        var channels = new List<ChannelPlacement>();
+        foreach (var group in rollouts.GroupBy(r => r.Channel, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var completed = group.Where(r => r.Status == nameof(RolloutStatus.Completed)).Take(CompletedPerChannel).ToList();
+            // Content older than the oldest kept completed rollout is superseded: that rollout exposes every host.
+            var floor = completed.Count == CompletedPerChannel ? completed[^1].Version : long.MinValue;
+            var entries = new List<RolloutEntry>();
+            var placed = new List<PlacedRollout>();
+            foreach (var r in group)
+            {
+                if (!byKey.TryGetValue((r.Channel, r.Version), out var content) || r.Version < floor)
+                    continue;
+                var isCompleted = r.Status == nameof(RolloutStatus.Completed);
+                if (isCompleted && !completed.Contains(r))
+                    continue;
+                entries.Add(new RolloutEntry(EngineInputs.SpecOf(r, content.ValidatedBuilds), EngineInputs.StateOf(r)));
+                placed.Add(new PlacedRollout(isCompleted ? null : r.Id, content));
+            }
+            if (entries.Count == 0)
+                continue;
+            var resolver = TargetResolver.Create(new ResolverSnapshot(entries, EngineInputs.Policies, engaged, BaselineVersion: 0));
+            var channelFiles = files.Where(f => f.Channel == group.Key).ToDictionary(f => f.Version, f => byKey[(f.Channel, f.Version)]);
+            channels.Add(new ChannelPlacement(group.Key, resolver, placed, channelFiles));
+        }
+        return new TargetSnapshot(channels, knownBad, knownBadVersion, files.Count + knownBadVersion, engaged);
     }
 
     private static ContentTarget ToTarget(ChannelFileRow f) => new(f.Channel, f.Version, f.Sha256, f.TargetName, f.Length,
@@ -160,7 +168,7 @@ public sealed record TargetSnapshot(
 }
 
 /// <summary>Holds the current snapshot; refreshed by <see cref="SnapshotRefresher"/> and after local writes.</summary>
-public sealed class TargetSnapshotHolder(Database db, Hosting.RingfenceServerOptions options)
+public sealed class TargetSnapshotHolder(Database db)
 {
     private volatile TargetSnapshot _current = TargetSnapshot.Empty;
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -172,7 +180,7 @@ public sealed class TargetSnapshotHolder(Database db, Hosting.RingfenceServerOpt
         await _gate.WaitAsync(ct);
         try
         {
-            _current = await TargetSnapshot.LoadAsync(db, options.RepresentativesFromRing, ct);
+            _current = await TargetSnapshot.LoadAsync(db, ct);
         }
         finally
         {

@@ -22,7 +22,6 @@ public sealed class HostRow
     public string GroupsJson { get; set; } = "[]";
     public string ChannelsJson { get; set; } = "[]";
     public long FailedBoots { get; set; }
-    public long Bucket { get; set; }
     public long EnrolledAt { get; set; }
     public long LastSeen { get; set; }
 }
@@ -60,6 +59,9 @@ public sealed class RolloutRow
 
     /// <summary>The rollout engine's state (schema v5); null for rows written before it.</summary>
     public string? EngineStateJson { get; set; }
+
+    /// <summary>The engine spec the rollout was created with (schema v6); null for rows written before it.</summary>
+    public string? SpecJson { get; set; }
 }
 
 public sealed class DecisionRow

@@ -51,8 +51,6 @@ public sealed class DashboardFixture : IAsyncLifetime
             BootstrapAdminKey = AdminKey,
             BootstrapEnrollmentToken = EnrollmentToken,
             ControllerPeriod = TimeSpan.FromMilliseconds(200),
-            // Coverage comes from buckets alone, so the seeded rare configuration is uncovered for sure.
-            RepresentativesFromRing = -1,
             OperatorRequestsPerSecond = 1000,
             AgentRequestsPerSecond = 1000,
         }, TimeProvider.System,
@@ -74,7 +72,10 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private sealed record SeedHost(string HostId, string Credential, string Hostname, HostConfiguration Configuration);
 
-    /// <summary>30 + 10 hosts in two common configurations and one host alone in a rare one; buckets set so only the rare one is uncovered.</summary>
+    /// <summary>
+    /// 30 + 10 + 6 hosts in three common configurations and one host alone in a rare one. The first host of each common
+    /// configuration enrolls in the dogfood group, so the default plan's internal ring covers those and only the rare one is uncovered.
+    /// </summary>
     private async Task<List<SeedHost>> EnrollFleetAsync()
     {
         using var http = new HttpClient { BaseAddress = BaseAddress };
@@ -91,19 +92,10 @@ public sealed class DashboardFixture : IAsyncLifetime
             for (var i = 0; i < count; i++)
             {
                 var name = $"{config.Os}-{config.OsBuild}-{i:D2}";
-                var enrolled = await PostAsync<EnrollResponse>(http, Routes.Enroll, new EnrollRequest(EnrollmentToken, name, config));
+                var dogfood = i == 0 && config.AgentBuild != UncoveredBuild;
+                var enrolled = await PostAsync<EnrollResponse>(http, Routes.Enroll, new EnrollRequest(EnrollmentToken, name, config, dogfood ? ["dogfood"] : null));
                 hosts.Add(new SeedHost(enrolled.HostId, enrolled.Credential, name, config));
             }
-        }
-        // Deterministic buckets: the first host of each common configuration lands in the dogfood ring (1% = buckets 0..99).
-        var db = Server.Services.GetRequiredService<Database>();
-        await using var c = await db.OpenAsync();
-        for (var i = 0; i < hosts.Count; i++)
-        {
-            var h = hosts[i];
-            var first = h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.AgentBuild != UncoveredBuild;
-            var bucket = first ? 10 + i : h.Configuration.AgentBuild == UncoveredBuild ? 9_999 : 1_000 + (i * 150);
-            await c.ExecuteAsync("UPDATE hosts SET bucket = @bucket WHERE host_id = @id", new { bucket = (long)bucket, id = h.HostId });
         }
         return hosts;
     }

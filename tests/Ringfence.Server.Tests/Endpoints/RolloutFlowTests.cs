@@ -3,8 +3,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using Dapper;
 using Ringfence.Protocol;
-using Ringfence.Server.Rollouts;
 using Ringfence.Server.Tests.Fixtures;
+using StableBucket = Ringfence.Rollouts.Rings.StableBucket;
 
 namespace Ringfence.Server.Tests.Endpoints;
 
@@ -15,21 +15,37 @@ public sealed class RolloutFlowTests
 
     private static readonly RingSpec[] FastPlan = [new("dogfood", 1, 0), new("canary", 50, 10), new("general", 100, 0)];
 
+    /// <summary>The engine's ring of a host in a percentage plan: the first ring whose cumulative percent holds its bucket.</summary>
+    internal static int RingOf(string hostId, string rolloutId, IReadOnlyList<RingSpec> plan)
+    {
+        var bucket = StableBucket.Of(hostId, rolloutId);
+        for (var i = 0; i < plan.Count; i++)
+            if (bucket < StableBucket.Threshold(plan[i].Percent))
+                return i;
+        return plan.Count - 1;
+    }
+
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(60);
+
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Rollout_BakedAndHealthy_PromotesRingByRingAndCompletes(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
-        // Host ids are random and their buckets follow from them (the check-in and the controller must agree), so enroll
-        // until 20 hosts lie outside the 1% dogfood ring with some on each side of the 50% canary line; a host drawn
-        // into the dogfood ring is decommissioned.
-        var dogfood = RolloutPlans.BucketLimit(FastPlan[0]);
-        var canary = RolloutPlans.BucketLimit(FastPlan[1]);
+        // The fleet's builds are what the content is validated for, so one host enrolls before publishing.
+        var first = await h.EnrollAsync();
+        var published = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 1)));
+        published.ValidatedBuilds.ShouldContain("7.11.18110");
+        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("291", 1, Rings: FastPlan));
+        rollout.Status.ShouldBe(RolloutStatus.PendingApproval);
+        // Buckets follow from host id AND rollout id (a fresh order per rollout): enroll until 20 hosts lie outside the
+        // 1% dogfood ring with some on each side of the 50% canary line; a host drawn into ring 0 is decommissioned.
         var agents = new List<TestAgent>();
-        while (agents.Count < 20 || agents.All(a => RolloutPlans.Bucket(a.HostId) < canary) || agents.All(a => RolloutPlans.Bucket(a.HostId) >= canary))
+        var pending = new Queue<TestAgent>([first]);
+        while (agents.Count < 20 || agents.All(a => RingOf(a.HostId, rollout.Id, FastPlan) == 1) || agents.All(a => RingOf(a.HostId, rollout.Id, FastPlan) == 2))
         {
-            var agent = await h.EnrollAsync();
-            if (RolloutPlans.Bucket(agent.HostId) >= dogfood)
+            var agent = pending.Count > 0 ? pending.Dequeue() : await h.EnrollAsync();
+            if (RingOf(agent.HostId, rollout.Id, FastPlan) > 0)
             {
                 agents.Add(agent);
                 continue;
@@ -37,30 +53,31 @@ public sealed class RolloutFlowTests
             await using var c = await h.Database.OpenAsync();
             await c.ExecuteAsync("DELETE FROM hosts WHERE host_id = @id", new { id = agent.HostId });
         }
-        var published = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 1)));
-        published.ValidatedBuilds.ShouldContain("7.11.18110");
-        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("291", 1, Rings: FastPlan));
-        rollout.Status.ShouldBe(RolloutStatus.PendingApproval);
 
         // Before approval nobody is targeted.
         (await agents[0].CheckInAsync()).Targets.ShouldBeEmpty();
         rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", ServerHarness.AdminKey, new RolloutActionRequest("go"));
         rollout.Status.ShouldBe(RolloutStatus.Progressing);
+        rollout.Rings.Select(r => r.TargetHosts).ShouldBe([0, agents.Count(a => RingOf(a.HostId, rollout.Id, FastPlan) == 1), agents.Count]);
 
+        // Control hosts are online (heartbeats are the host-hours the gate compares).
+        foreach (var a in agents)
+            await a.SendHeartbeatsAsync(2, Interval);
         await h.RunControllerAsync();
         var state = await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null);
         state.CurrentRing.ShouldBe(1, "ring 0 has no bake time and no host in it");
 
-        // Canary ring (50%): exposed hosts load the content; the ring cannot pass before its 10-minute bake.
+        // Canary ring (50%): exactly the hosts the engine places in it load the content; it cannot pass before its 10-minute bake.
         foreach (var a in agents)
             await a.CheckInAndApplyAsync();
-        var exposed = agents.Count(a => a.Channels.ContainsKey("291"));
-        exposed.ShouldBeGreaterThan(0);
-        exposed.ShouldBeLessThan(agents.Count);
+        agents.Where(a => a.Channels.ContainsKey("291")).Select(a => a.HostId).Order()
+            .ShouldBe(agents.Where(a => RingOf(a.HostId, rollout.Id, FastPlan) == 1).Select(a => a.HostId).Order());
         await h.RunControllerAsync();
         (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).CurrentRing.ShouldBe(1);
 
         h.Time.Advance(TimeSpan.FromMinutes(11));
+        foreach (var a in agents)
+            await a.SendHeartbeatsAsync(11, Interval);
         await h.RunControllerAsync();
         (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).CurrentRing.ShouldBe(2);
         foreach (var a in agents)
@@ -72,52 +89,56 @@ public sealed class RolloutFlowTests
         done.Status.ShouldBe(RolloutStatus.Completed, string.Join(" | ", decisions.Select(d => $"{d.Kind} {d.Ring}: {d.Reason}")));
 
         decisions.Where(d => d.Kind == "promote").Select(d => d.Ring).ShouldBe([0, 1]);
+        var passed = decisions.Single(d => d.Kind == "promote" && d.Ring == 1).Evidence!.Value;
+        passed.GetProperty("exposedHostHours").GetDouble().ShouldBeGreaterThan(0, "host-hours come from the exposed hosts' heartbeats");
         decisions.ShouldContain(d => d.Kind == "complete" && d.Evidence.HasValue);
         (await h.SendOkAsync<AuditVerification>(HttpMethod.Get, Routes.AuditVerify, ServerHarness.AdminKey, null)).Valid.ShouldBeTrue();
     }
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
-    public async Task Rollout_CrashesAttributedToContent_HaltsAndAddsToKnownBad(string provider)
+    public async Task Rollout_CrashesAttributedToContent_HaltsRollsBackAndAddsToKnownBad(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
-        // Host ids are random and agents are targeted by the bucket of their id: enroll until the 50% canary holds at
-        // least two, so the test never depends on the draw (12 random hosts leave fewer than two in it 0.3% of the time).
-        var canaryLimit = RolloutPlans.BucketLimit(new RingSpec("canary", 50, 30));
-        var agents = new List<TestAgent>();
-        while (agents.Count < 12 || agents.Count(a => RolloutPlans.Bucket(a.HostId) < canaryLimit) < 2)
-            agents.Add(await h.EnrollAsync());
+        var agents = new List<TestAgent> { await h.EnrollAsync() };
         var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("291", 7)));
-        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey,
-            new CreateRolloutRequest("291", 7, Rings: [new("canary", 50, 30), new("general", 100, 0)]));
+        RingSpec[] plan = [new("canary", 50, 30), new("general", 100, 0)];
+        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("291", 7, Rings: plan));
+        var limit = Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts;
+        // Enroll until the 50% canary holds enough hosts to reach the attribution limit, so the test never depends on the draw.
+        while (agents.Count < 12 || agents.Count(a => RingOf(a.HostId, rollout.Id, plan) == 0) < limit)
+            agents.Add(await h.EnrollAsync());
         await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", ServerHarness.AdminKey, new RolloutActionRequest());
         await h.RunControllerAsync();
         foreach (var a in agents)
             await a.CheckInAndApplyAsync();
-        var crashed = agents.Where(a => a.Channels.ContainsKey("291")).Take(2).ToList();
-        crashed.Count.ShouldBe(2);
+        var crashed = agents.Where(a => a.Channels.ContainsKey("291")).Take(limit).ToList();
+        crashed.Count.ShouldBe(limit);
         foreach (var a in crashed)
             await a.SendTelemetryAsync("crash-" + a.HostId, new TelemetryEvent(TelemetryKind.Crash, h.Time.GetUtcNow(), "291", 7, file.Sha256, "ipc-42", BootCrash: true));
 
         await h.RunControllerAsync();
-        var halted = await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null);
-        halted.Status.ShouldBe(RolloutStatus.Halted);
-        halted.CurrentRing.ShouldBe(0);
+        // The engine's meaning of a failed gate: halt, then roll back every exposed host.
+        var stopped = await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null);
+        stopped.Status.ShouldBe(RolloutStatus.RolledBack);
+        stopped.CurrentRing.ShouldBe(0);
         var knownBad = await h.SendOkAsync<KnownBadListDto>(HttpMethod.Get, Routes.KnownBad, ServerHarness.AdminKey, null);
         knownBad.Entries.ShouldContain(e => e.Sha256 == file.Sha256);
         knownBad.Version.ShouldBe(1);
 
-        // A halt stops exposure at the next check-in: nobody is targeted with the bad content any more.
+        // The rollback reaches hosts at their next check-in: nobody is targeted with the bad content any more.
         var answer = await crashed[0].CheckInAsync();
         answer.Targets.ShouldNotContain(t => t.Sha256 == file.Sha256);
         answer.KnownBadListVersion.ShouldBe(1);
-        var decision = (await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null)).Single(d => d.Kind == "halt");
-        decision.Evidence!.Value.GetProperty("attributedEvents").GetInt64().ShouldBe(2);
+        var decisions = await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null);
+        var decision = decisions.Single(d => d.Kind == "halt");
+        decision.Evidence!.Value.GetProperty("attributedEvents").GetInt64().ShouldBe(limit);
         decision.Actor.ShouldBe("controller");
+        decisions.ShouldContain(d => d.Kind == "rollback" && d.Actor == "controller");
 
         // A second controller pass takes no further decision.
         await h.RunControllerAsync();
-        (await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null)).Count(d => d.Kind == "halt").ShouldBe(1);
+        (await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null)).Count.ShouldBe(decisions.Count);
     }
 
     [Theory]
@@ -146,10 +167,15 @@ public sealed class RolloutFlowTests
         await using var c = await h.Database.OpenAsync();
         (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attributed_hosts WHERE rollout_id = @id", new { id = rollout.Id })).ShouldBe(1);
 
-        // A second host's breadcrumb reaches the limit of two distinct hosts.
-        await agents[1].SendTelemetryAsync("crash-b", new TelemetryEvent(TelemetryKind.Crash, h.Time.GetUtcNow(), "291", 8, file.Sha256, "ipc-42", BootCrash: true));
-        await h.RunControllerAsync();
-        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.Halted);
+        // More distinct hosts' breadcrumbs, up to the limit of distinct hosts, halt.
+        var limit = Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts;
+        for (var i = 1; i < limit; i++)
+        {
+            (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.Progressing);
+            await agents[i].SendTelemetryAsync("crash-b", new TelemetryEvent(TelemetryKind.Crash, h.Time.GetUtcNow(), "291", 8, file.Sha256, "ipc-42", BootCrash: true));
+            await h.RunControllerAsync();
+        }
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(rollout.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.RolledBack);
     }
 
     [Theory]
@@ -159,8 +185,9 @@ public sealed class RolloutFlowTests
         await using var h = await ServerHarness.StartAsync(provider);
         await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("12", 1)));
         var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("12", 1, Emergency: true));
-        rollout.Rings.Count.ShouldBe(5, "an emergency rollout is still staged");
-        rollout.Rings[1].BakeMinutes.ShouldBe(15);
+        rollout.Rings.Count.ShouldBe(Ringfence.Rollouts.Rings.RolloutDefaults.Plan.Rings.Count, "an emergency rollout is still staged, on the default plan");
+        // The engine shortens the planned 120-minute canary bake to a quarter.
+        rollout.Rings[1].BakeMinutes.ShouldBe(30);
         var alice = await h.CreateKeyAsync(OperatorRole.Approver, "alice");
         var bob = await h.CreateKeyAsync(OperatorRole.Approver, "bob");
 
@@ -199,23 +226,91 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
-    public async Task KillSwitch_Engaged_FreezesPromotionAndTellsAgents(string provider)
+    public async Task KillSwitch_Engaged_HaltsEveryActiveRolloutWithDecisionsAndTellsAgents(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
         var agent = await h.EnrollAsync();
         await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("9", 1)));
-        var r = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("9", 1, Rings: FastPlan));
-        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(r.Id) + "/approve", ServerHarness.AdminKey, null);
+        await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("10", 1)));
+        var moving = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("9", 1, Rings: FastPlan));
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(moving.Id) + "/approve", ServerHarness.AdminKey, null);
+        var pending = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("10", 1, Rings: FastPlan));
         (await h.SendOkAsync<KillSwitchDto>(HttpMethod.Post, Routes.KillSwitch, ServerHarness.AdminKey, new KillSwitchRequest(true, "incident"))).Engaged.ShouldBeTrue();
         h.Time.Advance(TimeSpan.FromHours(1));
         await h.RunControllerAsync();
         await h.RunControllerAsync();
-        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(r.Id), ServerHarness.AdminKey, null)).CurrentRing.ShouldBe(0);
-        (await agent.CheckInAsync()).KillSwitchEngaged.ShouldBeTrue();
 
+        foreach (var r in new[] { moving, pending })
+        {
+            var stopped = await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(r.Id), ServerHarness.AdminKey, null);
+            stopped.Status.ShouldBe(RolloutStatus.Halted);
+            stopped.CurrentRing.ShouldBe(0);
+            var halts = (await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(r.Id) + "/decisions", ServerHarness.AdminKey, null)).Where(d => d.Kind == "halt").ToList();
+            halts.ShouldHaveSingleItem().Reason.ShouldContain("kill switch");
+        }
+        (await agent.CheckInAsync()).KillSwitchEngaged.ShouldBeTrue();
+        // A halt is not a rollback: nothing is added to the known-bad list.
+        (await h.SendOkAsync<KnownBadListDto>(HttpMethod.Get, Routes.KnownBad, ServerHarness.AdminKey, null)).Entries.ShouldBeEmpty();
+        using (var refused = await h.Http.SendAsync(h.Request(HttpMethod.Post, Routes.Rollout(moving.Id) + "/resume", ServerHarness.AdminKey, new RolloutActionRequest())))
+        {
+            refused.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await refused.Content.ReadAsStringAsync()).ShouldContain("kill switch");
+        }
+
+        // Releasing the switch resumes nothing by itself; an operator resumes a halted rollout, whose ring bakes again.
         await h.SendOkAsync<KillSwitchDto>(HttpMethod.Post, Routes.KillSwitch, ServerHarness.AdminKey, new KillSwitchRequest(false));
         await h.RunControllerAsync();
-        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(r.Id), ServerHarness.AdminKey, null)).CurrentRing.ShouldBe(1);
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Get, Routes.Rollout(moving.Id), ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.Halted);
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(moving.Id) + "/resume", ServerHarness.AdminKey, new RolloutActionRequest("incident over"))).Status.ShouldBe(RolloutStatus.Progressing);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Halt_HostsRunningTheContentKeepItAndNoNewHostGetsIt(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider);
+        var agents = new List<TestAgent> { await h.EnrollAsync() };
+        var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("4", 1)));
+        RingSpec[] plan = [new("canary", 50, 60), new("all", 100, 0)];
+        var r = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("4", 1, Rings: plan));
+        while (agents.Count(a => RingOf(a.HostId, r.Id, plan) == 0) < 2 || agents.Count(a => RingOf(a.HostId, r.Id, plan) == 0) == agents.Count)
+            agents.Add(await h.EnrollAsync());
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(r.Id) + "/approve", ServerHarness.AdminKey, null);
+        var canary = agents.Where(a => RingOf(a.HostId, r.Id, plan) == 0).ToList();
+        await canary[0].CheckInAndApplyAsync();
+        canary[0].Channels["4"].ActiveHash.ShouldBe(file.Sha256);
+
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(r.Id) + "/halt", ServerHarness.AdminKey, new RolloutActionRequest("looks odd"))).Status.ShouldBe(RolloutStatus.Halted);
+
+        (await canary[0].CheckInAsync()).Targets.ShouldHaveSingleItem().Sha256.ShouldBe(file.Sha256, "a halted rollout's hosts keep what they run");
+        (await canary[1].CheckInAsync()).Targets.ShouldBeEmpty("a halt exposes nobody new");
+        (await h.SendOkAsync<KnownBadListDto>(HttpMethod.Get, Routes.KnownBad, ServerHarness.AdminKey, null)).Entries.ShouldBeEmpty();
+
+        // A rollback sends every exposed host back (no older content here: nothing) and lists the content as known bad.
+        (await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(r.Id) + "/rollback", ServerHarness.AdminKey, null)).Status.ShouldBe(RolloutStatus.RolledBack);
+        var back = await canary[0].CheckInAsync();
+        back.Targets.ShouldNotContain(t => t.Sha256 == file.Sha256);
+        (await h.SendOkAsync<KnownBadListDto>(HttpMethod.Get, Routes.KnownBad, ServerHarness.AdminKey, null)).Entries.ShouldContain(e => e.Sha256 == file.Sha256);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Enroll_DogfoodGroup_PlacesTheHostInTheDefaultPlansInternalRing(string provider)
+    {
+        await using var h = await ServerHarness.StartAsync(provider);
+        var dogfood = await h.EnrollAsync(groups: ["Dogfood"]);
+        var others = new List<TestAgent>();
+        for (var i = 0; i < 5; i++)
+            others.Add(await h.EnrollAsync(groups: i == 0 ? ["dc-1"] : null));
+        var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("6", 1)));
+        var r = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("6", 1));
+        r.Rings[0].Name.ShouldBe("internal");
+        r.Rings[0].TargetHosts.ShouldBe(1);
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(r.Id) + "/approve", ServerHarness.AdminKey, null);
+
+        (await dogfood.CheckInAsync()).Targets.ShouldHaveSingleItem().Sha256.ShouldBe(file.Sha256);
+        foreach (var o in others)
+            (await o.CheckInAsync()).Targets.ShouldBeEmpty();
     }
 
     [Theory]
@@ -347,37 +442,27 @@ public sealed class RolloutFlowTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
-    public async Task Fleet_ReportsConfigurationsAndRingCoverage(string provider)
+    public async Task Fleet_ReportsConfigurationsAndTheDefaultPlansCoverage(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
-        for (var i = 0; i < 6; i++)
+        await h.EnrollAsync("7.11.18110", "22631", groups: ["dogfood"]);
+        for (var i = 0; i < 5; i++)
             await h.EnrollAsync("7.11.18110", "22631");
         await h.EnrollAsync("7.10.1", "19045");
         await h.EnrollAsync("7.11.18110", "sonoma", "macos");
         var fleet = await h.SendOkAsync<FleetOverview>(HttpMethod.Get, Routes.Fleet, ServerHarness.AdminKey, null);
         fleet.Hosts.ShouldBe(8);
         fleet.Configurations.Count.ShouldBe(3);
-        fleet.Configurations.Single(c => c.OsBuild == "22631").Hosts.ShouldBe(6);
-        // Each configuration's representative is in the canary ring, so none is uncovered early.
-        fleet.Configurations.ShouldAllBe(c => c.CoveredByRings.Contains("canary") && !c.UncoveredEarly);
-        fleet.Rings.Single(r => r.Ring == "general").Hosts.ShouldBe(8);
-    }
-
-    [Fact]
-    public async Task Fleet_WithoutRepresentatives_FlagsConfigurationsNoEarlyRingCovers()
-    {
-        await using var h = await ServerHarness.StartAsync("sqlite", o => o with { RepresentativesFromRing = -1 });
-        await h.EnrollAsync("7.10.1", "19045");
-        var fleet = await h.SendOkAsync<FleetOverview>(HttpMethod.Get, Routes.Fleet, ServerHarness.AdminKey, null);
-        var config = fleet.Configurations.Single();
-        var bucket = Ringfence.Server.Rollouts.RolloutPlans.Bucket((await ListHostIds(h)).Single());
-        config.UncoveredEarly.ShouldBe(bucket >= 500);
-    }
-
-    private static async Task<List<string>> ListHostIds(ServerHarness h)
-    {
-        await using var c = await h.Database.OpenAsync();
-        return (await c.QueryAsync<string>("SELECT host_id FROM hosts")).AsList();
+        fleet.Rings.Select(r => r.Ring).ShouldBe(Ringfence.Rollouts.Rings.RolloutDefaults.Plan.Rings.Select(r => r.Name));
+        var common = fleet.Configurations.Single(c => c.OsBuild == "22631");
+        common.Hosts.ShouldBe(6);
+        // Its dogfood host puts it in the internal ring; the others are too small for the canary's k hosts, so only
+        // the last ring is sure to hold them: uncovered early, as the engine composes coverage.
+        common.CoveredByRings[0].ShouldBe("internal");
+        common.UncoveredEarly.ShouldBeFalse();
+        fleet.Configurations.Where(c => c.OsBuild != "22631").ShouldAllBe(c => c.UncoveredEarly && c.CoveredByRings.SequenceEqual(new[] { "all" }));
+        fleet.Rings.Single(r => r.Ring == "internal").Hosts.ShouldBe(1);
+        fleet.Rings.Single(r => r.Ring == "all").Hosts.ShouldBe(8);
     }
 
     [Fact]

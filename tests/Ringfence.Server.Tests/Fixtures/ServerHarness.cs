@@ -89,10 +89,10 @@ public sealed class ServerHarness : IAsyncDisposable
     public async Task<string> CreateKeyAsync(OperatorRole role, string? name = null) =>
         (await SendOkAsync<ApiKeyCreated>(HttpMethod.Post, Routes.ApiKeys, AdminKey, new CreateApiKeyRequest(name ?? role.ToString().ToLowerInvariant() + "-" + Guid.NewGuid().ToString("N")[..6], role))).Key;
 
-    public async Task<TestAgent> EnrollAsync(string agentBuild = "7.11.18110", string osBuild = "22631", string os = "windows")
+    public async Task<TestAgent> EnrollAsync(string agentBuild = "7.11.18110", string osBuild = "22631", string os = "windows", IReadOnlyList<string>? groups = null)
     {
         var response = await SendOkAsync<EnrollResponse>(HttpMethod.Post, Routes.Enroll, null,
-            new EnrollRequest(EnrollmentToken, "host-" + Guid.NewGuid().ToString("N")[..8], new HostConfiguration(agentBuild, os, osBuild)));
+            new EnrollRequest(EnrollmentToken, "host-" + Guid.NewGuid().ToString("N")[..8], new HostConfiguration(agentBuild, os, osBuild), groups));
         return new TestAgent(this, response.HostId, response.Credential, new HostConfiguration(agentBuild, os, osBuild));
     }
 
@@ -119,11 +119,12 @@ public sealed class TestAgent(ServerHarness harness, string hostId, string crede
         return request;
     }
 
-    public CheckInRequest CheckInBody() => new(hostId, configuration, [.. Channels.Values], new HostHealth(0, 0));
+    public CheckInRequest CheckInBody(int crashes = 0) => new(hostId, configuration, [.. Channels.Values], new HostHealth(0, crashes));
 
-    public async Task<CheckInResponse> CheckInAsync()
+    /// <summary>Checks in, reporting <paramref name="crashes"/> crashes since the last check-in (HostHealth.CrashesSinceLastCheckIn).</summary>
+    public async Task<CheckInResponse> CheckInAsync(int crashes = 0)
     {
-        using var response = await harness.Http.SendAsync(Request(Routes.CheckIn, CheckInBody()));
+        using var response = await harness.Http.SendAsync(Request(Routes.CheckIn, CheckInBody(crashes)));
         var text = await response.Content.ReadAsStringAsync();
         response.IsSuccessStatusCode.ShouldBeTrue(text);
         return System.Text.Json.JsonSerializer.Deserialize<CheckInResponse>(text, ServerHarness.Json)!;
@@ -137,6 +138,20 @@ public sealed class TestAgent(ServerHarness harness, string hostId, string crede
             Channels[t.Channel] = new ChannelState(t.Channel, t.Version, t.Sha256, Channels.TryGetValue(t.Channel, out var old) ? old.ActiveVersion : null);
         await CheckInAsync();
         return answer;
+    }
+
+    /// <summary>
+    /// The heartbeats a running agent sends over <paramref name="cycles"/> check-in cycles ending now (one per cycle, naming
+    /// what it runs on its first channel, as the agent runtime does), in one batch.
+    /// </summary>
+    public Task<TelemetryAck> SendHeartbeatsAsync(int cycles, TimeSpan interval)
+    {
+        var now = harness.Time.GetUtcNow();
+        var first = Channels.Values.FirstOrDefault();
+        var events = Enumerable.Range(0, cycles)
+            .Select(i => new TelemetryEvent(TelemetryKind.Heartbeat, now - (interval * (cycles - 1 - i)), first?.Channel, first?.ActiveVersion, first?.ActiveHash))
+            .ToArray();
+        return SendTelemetryAsync("hb-" + Guid.NewGuid().ToString("N"), events);
     }
 
     public async Task<TelemetryAck> SendTelemetryAsync(string key, params TelemetryEvent[] events)

@@ -36,6 +36,27 @@ public sealed class MigrationTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
+    public async Task Migrate_V5HostWithStoredBucket_DropsTheBucketAndKeepsTheHost(string provider)
+    {
+        using var storage = new TestStorage(provider);
+        var db = storage.Database();
+        var time = new ManualTime(DateTimeOffset.UnixEpoch);
+        (await db.MigrateAsync(time, targetVersion: 5)).ShouldBe(5);
+        await using (var c = await db.OpenAsync())
+            await c.ExecuteAsync("INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, bucket, enrolled_at, last_seen) VALUES ('h1', 'pc', 'x', 'b', 'windows', '1', 42, 1, 1)");
+
+        (await db.MigrateAsync(time)).ShouldBe(Database.LatestVersion);
+
+        await using (var c = await db.OpenAsync())
+        {
+            (await c.QuerySingleAsync<(string, long, long)>("SELECT agent_build, crashes_reported, crashes_counted FROM hosts WHERE host_id = 'h1'")).ShouldBe(("b", 0L, 0L));
+            // The bucket is computed by the engine per host and rollout; no stored copy can disagree with it.
+            await Should.ThrowAsync<Exception>(() => c.ExecuteScalarAsync<long>("SELECT bucket FROM hosts"));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
     public async Task Migrate_V4RolloutInProgress_EngineResumesItsRingFromTheStatusColumns(string provider)
     {
         using var storage = new TestStorage(provider);
@@ -57,7 +78,7 @@ public sealed class MigrationTests
         {
             var row = await c.QuerySingleAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = 'ro_old'");
             row.EngineStateJson.ShouldBeNull();
-            var state = Ringfence.Server.Controller.RolloutController.EngineStateOf(row);
+            var state = Ringfence.Server.Rollouts.EngineInputs.StateOf(row);
             state.Phase.ShouldBe(Ringfence.Rollouts.Reconcile.RolloutPhase.Deploying);
             state.Ring.ShouldBe(2);
             state.RingStartedAt.ShouldBe(DateTimeOffset.FromUnixTimeMilliseconds(120000));

@@ -1,0 +1,85 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Ringfence.Server.Storage;
+
+/// <summary>A host as placement needs it: its ids and groups.</summary>
+public sealed class HostPlacementRow
+{
+    public string HostId { get; set; } = "";
+    public string AgentBuild { get; set; } = "";
+    public string Os { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+    public string GroupsJson { get; set; } = "[]";
+}
+
+/// <summary>How many hosts one (agent build, OS, OS build) configuration has.</summary>
+public sealed class ConfigurationCountRow
+{
+    public string AgentBuild { get; set; } = "";
+    public string Os { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+    public long Hosts { get; set; }
+}
+
+/// <summary>Crashes a host's check-ins reported that neither source has counted yet.</summary>
+public sealed class UncountedCrashRow
+{
+    public string HostId { get; set; } = "";
+    public string AgentBuild { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+    public long Uncounted { get; set; }
+}
+
+/// <summary>The SQL of hosts for placement, coverage and crash counting.</summary>
+public static class HostStore
+{
+    public static Task<string?> GroupsJsonAsync(DbConnection c, string hostId) =>
+        c.ExecuteScalarAsync<string?>("SELECT groups_json FROM hosts WHERE host_id = @hostId", new { hostId });
+
+    public static async Task<List<HostPlacementRow>> PlacementRowsAsync(DbConnection c, DbTransaction? tx = null) =>
+        (await c.QueryAsync<HostPlacementRow>("SELECT host_id, agent_build, os, os_build, groups_json FROM hosts ORDER BY host_id", transaction: tx)).AsList();
+
+    /// <summary>What each host runs on <paramref name="channel"/>: host id → active hash.</summary>
+    public static async Task<Dictionary<string, string?>> ActiveHashesAsync(DbConnection c, string channel, DbTransaction? tx = null) =>
+        (await c.QueryAsync<(string, string?)>("SELECT host_id, active_hash FROM host_channels WHERE channel = @channel", new { channel }, tx))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+
+    public static async Task<List<ConfigurationCountRow>> ConfigurationCountsAsync(DbConnection c, DbTransaction? tx = null) =>
+        (await c.QueryAsync<ConfigurationCountRow>(
+            "SELECT agent_build, os, os_build, COUNT(*) AS hosts FROM hosts GROUP BY agent_build, os, os_build ORDER BY agent_build, os, os_build", transaction: tx)).AsList();
+
+    /// <summary>Adds the crashes a check-in reports (HostHealth.CrashesSinceLastCheckIn).</summary>
+    public static Task AddReportedCrashesAsync(DbConnection c, DbTransaction tx, string hostId, int crashes, long now) =>
+        c.ExecuteAsync("UPDATE hosts SET crashes_reported = crashes_reported + @crashes, crashes_reported_at = @now WHERE host_id = @hostId",
+            new { crashes = (long)crashes, now, hostId }, tx);
+
+    /// <summary>
+    /// Records <paramref name="events"/> more Crash events of a host and returns how many of them count: those beyond
+    /// what was already counted from its check-in reports.
+    /// </summary>
+    public static async Task<long> CountCrashEventsAsync(DbConnection c, DbTransaction tx, string hostId, long events)
+    {
+        var (seen, counted) = await c.QuerySingleAsync<(long, long)>("SELECT crash_events, crashes_counted FROM hosts WHERE host_id = @hostId", new { hostId }, tx);
+        var total = seen + events;
+        await c.ExecuteAsync("UPDATE hosts SET crash_events = @total, crashes_counted = @counted WHERE host_id = @hostId",
+            new { total, counted = Math.Max(counted, total), hostId }, tx);
+        return Math.Max(0, total - Math.Max(counted, seen));
+    }
+
+    /// <summary>Hosts whose check-ins reported more crashes than were counted, reported at or before <paramref name="before"/>.</summary>
+    public static async Task<List<UncountedCrashRow>> UncountedReportsAsync(DbConnection c, DbTransaction tx, long before) =>
+        (await c.QueryAsync<UncountedCrashRow>(
+            """
+            SELECT host_id, agent_build, os_build, crashes_reported - crashes_counted AS uncounted FROM hosts
+            WHERE crashes_reported > crashes_counted AND crashes_reported_at <= @before ORDER BY host_id LIMIT 2000
+            """, new { before }, tx)).AsList();
+
+    public static Task MarkReportsCountedAsync(DbConnection c, DbTransaction tx, string hostId) =>
+        c.ExecuteAsync("UPDATE hosts SET crashes_counted = crashes_reported WHERE host_id = @hostId AND crashes_reported > crashes_counted", new { hostId }, tx);
+
+    /// <summary>The content hash a host runs on each channel.</summary>
+    public static async Task<Dictionary<string, string?>> ChannelsOfAsync(DbConnection c, DbTransaction tx, string hostId) =>
+        (await c.QueryAsync<(string, string?)>("SELECT channel, active_hash FROM host_channels WHERE host_id = @hostId", new { hostId }, tx))
+            .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+}
