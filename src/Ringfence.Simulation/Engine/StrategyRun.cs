@@ -473,6 +473,11 @@ internal sealed class StrategyRun
     private void BackUp(int h, double t, bool report, bool exposed, bool breadcrumb, bool revert)
     {
         _state[h] = Up;
+        // A host that was down when its ring opened (or at the check-in that would have fetched the content) checks in
+        // after booting and is offered it then, as a real control plane offers it at the next check-in.
+        var ring = _ringOf is null ? 0 : _ringOf[h];
+        if (_driver.Exposing && (_flags[h] & FExposed) == 0 && _receives[_fleet.Config[h]] && ring < _ringOpenedAt.Length && _ringOpenedAt[ring] is not null)
+            _queue.Add(_fleet.NextCheckIn(h, t, _scenario.Fleet.BootMinutes), h, EventKind.Load);
         var down = t - _downSince[h];
         _downtimeMinutes += down;
         _sectorDowntime[_fleet.Sector[h]] += down;

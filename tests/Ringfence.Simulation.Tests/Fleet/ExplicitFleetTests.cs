@@ -77,4 +77,22 @@ public class ExplicitFleetTests
         var other = RingsOf(Hosts, "rollout-b");
         other.Count(kv => kv.Value != rings[kv.Key]).ShouldBeGreaterThan(Hosts.Count / 5, "a fresh order for each rollout");
     }
+
+    [Fact]
+    public void Run_HostsDownWhenTheirRingOpens_OfferedTheContentOnceTheyAreBackUp()
+    {
+        // Every host crashes (for unrelated reasons) about once every half hour and is down 5 minutes each time, so at
+        // any minute about one host in seven is down: at the ring's opening, and at the check-in that would fetch it.
+        var scenario = TwoRings() with
+        {
+            Fleet = TestScenarios.July19.Fleet with { BackgroundCrashesPerHostDay = 48, BootMinutes = 5, BreadcrumbFalseAttribution = 0 },
+            Strategies = [TwoRings().Strategies[0] with { Plan = new RingPlanSpec { Rings = [new() { Name = "all", Selection = "percent", Percent = 100, BakeMinutes = 0 }] } }],
+        };
+        var fleet = ExplicitFleet.Build(Hosts, new ExplicitFleetShape { CheckInMinutes = 5 });
+
+        var result = Simulator.Run(scenario, new SimulationOptions { Fleet = fleet, RolloutId = "r", RecordHosts = true }, "test").Strategies.Single();
+
+        result.BackgroundCrashes.ShouldBeGreaterThan(Hosts.Count);
+        result.Hosts!.Exposed.Count(e => !e).ShouldBe(0, "every host checks in again after its reboot and takes the content");
+    }
 }
