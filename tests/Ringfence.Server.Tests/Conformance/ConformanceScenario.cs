@@ -24,7 +24,13 @@ public sealed record ConformanceScenario
     /// The plan, as an operator gives it over the API. Bakes are long against the check-in interval, so every host checks in
     /// while its ring bakes; the last ring bakes too, so its gate sees exposure before the rollout completes.
     /// </summary>
-    public IReadOnlyList<RingSpec> Rings { get; init; } = [new("canary", 5, 45), new("early", 20, 45), new("wave", 50, 45), new("all", 100, 45)];
+    public IReadOnlyList<RingSpec>? Rings { get; init; } = [new("canary", 5, 45), new("early", 20, 45), new("wave", 50, 45), new("all", 100, 45)];
+
+    /// <summary>The first this many hosts enroll in the "dogfood" group: the internal ring of the server's default plan (<see cref="Rings"/> null).</summary>
+    public int DogfoodHosts { get; init; }
+
+    /// <summary>Stop once the rollout has been in this ring for two check-in intervals (null: run until it ends).</summary>
+    public int? StopInRing { get; init; }
 
     public double CheckInMinutes { get; init; } = 15;
 

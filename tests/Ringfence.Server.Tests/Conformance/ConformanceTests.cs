@@ -31,6 +31,32 @@ public sealed class ConformanceTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task DefaultPlan_HealthyContent_SameDogfoodAndCoverageRingsOnBoth()
+    {
+        // The server's default plan (no rings given): internal dogfood hosts, then the canary composed to cover every
+        // configuration. Bakes are 1 and 2 hours, so hosts check in every 30 minutes, and the run stops once the rollout
+        // is in its third ring (1 %): the dogfood ring and the coverage ring are then complete on both hosts.
+        var (server, sim) = await RunBothAsync(new ConformanceScenario
+        {
+            Name = "default-plan",
+            Rings = null,
+            DogfoodHosts = 40,
+            CheckInMinutes = 30,
+            StopInRing = 2,
+            DurationHours = 10,
+        });
+
+        AssertSamePlacement(server, sim);
+        server.HaltedRing.ShouldBeNull(server.Describe());
+        server.Final.CurrentRing.ShouldBe(2, server.Describe());
+        sim.HaltedRing.ShouldBeNull(sim.Describe());
+        sim.Result.Decisions.ShouldContain(d => d.Kind == "RingStarted" && d.Ring == 2, sim.Describe());
+        server.Hosts.Where(x => x.FirstServedRing == 0).ShouldAllBe(x => x.Dogfood, "the internal ring is the dogfood hosts");
+        server.Hosts.Count(x => x.FirstServedRing == 0).ShouldBe(40);
+        server.Hosts.Where(x => x.FirstServedRing == 1).Select(x => x.Configuration).Distinct().Count().ShouldBeGreaterThan(1, "the canary covers several configurations");
+    }
+
+    [Fact]
     public async Task CrashOnLoad_BothHosts_HaltInSameRingAndExposeNoHostBeyondIt()
     {
         var (server, sim) = await RunBothAsync(new ConformanceScenario
@@ -79,7 +105,8 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         var clock = Stopwatch.StartNew();
         var server = await ServerRun.RunAsync(scenario);
         var serverSeconds = clock.Elapsed.TotalSeconds;
-        var sim = SimulatorRun.Run(scenario, [.. server.Hosts.Select(x => (x.HostId, x.Configuration))], server.RolloutId);
+        var sim = SimulatorRun.Run(scenario, [.. server.Hosts.Select(x => (x.HostId, x.Configuration, x.Dogfood))], server.RolloutId,
+            scenario.StopInRing is null ? scenario.DurationHours : server.VirtualMinutes / 60);
         output.WriteLine($"{scenario.Name}: {scenario.Hosts} hosts, {server.Hosts.Select(x => x.Configuration).Distinct().Count()} configurations; "
             + $"server {serverSeconds:0.0} s real, simulator {clock.Elapsed.TotalSeconds - serverSeconds:0.0} s real");
         output.WriteLine(server.Describe());
@@ -87,7 +114,11 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         return (server, sim);
     }
 
-    /// <summary>Every host the server served was served in the ring the simulator placed it in, and configurations reach each ring alike.</summary>
+    /// <summary>
+    /// Every host the server served was served in the ring the simulator placed it in; and every ring the server went
+    /// through to the end (rings before the current one, all of them once completed) holds the same hosts, hence the
+    /// same configurations, on both: the coverage sets are the same.
+    /// </summary>
     private static void AssertSamePlacement(ServerOutcome server, SimulatorOutcome sim)
     {
         var served = server.Hosts.Where(x => x.FirstServedRing is not null).ToList();
@@ -96,14 +127,15 @@ public sealed class ConformanceTests(ITestOutputHelper output)
         wrong.ShouldBeEmpty($"{wrong.Count} of {served.Count} served hosts are in another ring on the server than in the simulator, e.g. "
             + string.Join(", ", wrong.Take(5).Select(x => $"{x.HostId}: server ring {x.FirstServedRing}, simulator ring {sim.RingOf[x.HostId]}")));
 
-        // Coverage: the configurations each ring reaches (with the rings before it) are the same set on both.
-        var lastRing = served.Max(x => x.FirstServedRing!.Value);
-        for (var ring = 0; ring <= lastRing; ring++)
+        var finished = server.Final.Status == RolloutStatus.Completed ? server.Final.Rings.Count : server.Final.CurrentRing;
+        for (var ring = 0; ring < finished; ring++)
         {
             var r = ring;
-            var onServer = served.Where(x => x.FirstServedRing <= r).Select(x => x.Configuration).ToHashSet();
-            var inSim = server.Hosts.Where(x => sim.RingOf[x.HostId] <= r).Select(x => x.Configuration).ToHashSet();
-            onServer.SetEquals(inSim).ShouldBeTrue($"ring {r}: server covers {onServer.Count} configurations, simulator {inSim.Count}");
+            var onServer = served.Where(x => x.FirstServedRing == r).ToList();
+            var inSim = server.Hosts.Where(x => sim.RingOf[x.HostId] == r).ToList();
+            onServer.Select(x => x.HostId).ToHashSet().SetEquals(inSim.Select(x => x.HostId)).ShouldBeTrue(
+                $"ring {r} ({server.Final.Rings[r].Name}): the server served {onServer.Count} hosts in it, the simulator placed {inSim.Count}, {onServer.Intersect(inSim).Count()} in common");
+            onServer.Select(x => x.Configuration).ToHashSet().SetEquals(inSim.Select(x => x.Configuration)).ShouldBeTrue($"ring {r}: configurations differ");
         }
     }
 

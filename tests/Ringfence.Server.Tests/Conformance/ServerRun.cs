@@ -53,7 +53,7 @@ internal static class ServerRun
         var phase = fleet.Select(_ => Math.Floor(phases.NextDouble() * scenario.CheckInMinutes)).ToArray();
         var hosts = new WireHost[fleet.Count];
         await Parallel.ForAsync(0, fleet.Count, new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
-            hosts[i] = await WireHost.EnrollAsync(http, fleet[i], "conf-" + i.ToString("D5", CultureInfo.InvariantCulture), phase[i], (scenario.Seed * 7919) + i));
+            hosts[i] = await WireHost.EnrollAsync(http, fleet[i], "conf-" + i.ToString("D5", CultureInfo.InvariantCulture), phase[i], (scenario.Seed * 7919) + i, i < scenario.DogfoodHosts));
 
         var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey,
             new PublishChannelFileRequest($$"""{"channel":"{{Channel}}","version":1,"note":"{{scenario.Name}}"}"""));
@@ -66,6 +66,7 @@ internal static class ServerRun
 
         // Minute 0 is the release. Each minute: faults, the due hosts' check-ins and reports, one controller pass.
         double? endedAt = null;
+        double? stoppedInRingAt = null;
         int? haltedRing = null;
         var minute = 0.0;
         for (; minute <= scenario.DurationHours * 60; minute++)
@@ -88,6 +89,12 @@ internal static class ServerRun
             // Keep going for two check-in intervals after the end: a halt must stop exposure within one.
             if (endedAt is { } end && minute >= end + (2 * scenario.CheckInMinutes))
                 break;
+            if (scenario.StopInRing is { } stop && rollout.CurrentRing >= stop)
+            {
+                stoppedInRingAt ??= minute;
+                if (minute >= stoppedInRingAt + (2 * scenario.CheckInMinutes))
+                    break;
+            }
             time.Advance(TimeSpan.FromMinutes(1));
         }
         var decisions = await h.SendOkAsync<IReadOnlyList<DecisionDto>>(HttpMethod.Get, Routes.Rollout(rollout.Id) + "/decisions", ServerHarness.AdminKey, null);

@@ -28,10 +28,10 @@ internal sealed record SimulatorOutcome(IReadOnlyDictionary<string, int> RingOf,
 /// </summary>
 internal static class SimulatorRun
 {
-    public static SimulatorOutcome Run(ConformanceScenario scenario, IReadOnlyList<(string Id, HostConfiguration Configuration)> hosts, string rolloutId)
+    public static SimulatorOutcome Run(ConformanceScenario scenario, IReadOnlyList<(string Id, HostConfiguration Configuration, bool Dogfood)> hosts, string rolloutId, double hours)
     {
         var fleet = ExplicitFleet.Build(
-            [.. hosts.Select(h => new ExplicitHost(h.Id, h.Configuration.Os, h.Configuration.OsBuild, h.Configuration.AgentBuild))],
+            [.. hosts.Select(h => new ExplicitHost(h.Id, h.Configuration.Os, h.Configuration.OsBuild, h.Configuration.AgentBuild, h.Dogfood))],
             new ExplicitFleetShape { CheckInMinutes = scenario.CheckInMinutes, Seed = scenario.Seed });
         var faults = scenario.Fault is { } f
             ? new[] { new FaultSpec { Kind = f.Kind, Match = new HostPredicate { OsBuilds = [f.OsBuild] }, DelayMinutes = f.DelayMinutes, Factor = f.Factor } }
@@ -40,7 +40,7 @@ internal static class SimulatorRun
         {
             Name = "conformance-" + scenario.Name,
             ReleaseUtc = ServerRun.Start,
-            DurationHours = scenario.DurationHours,
+            DurationHours = hours,
             Seed = scenario.Seed,
             // The fleet is literal (below); only its behaviour settings are read.
             Fleet = new FleetSpec
@@ -62,11 +62,12 @@ internal static class SimulatorRun
                 {
                     Name = "ringfence",
                     Type = StrategyTypes.Ringfence,
-                    Plan = new RingPlanSpec
+                    // No rings: the server's default plan and gate, as the server runs a rollout created without rings.
+                    Plan = scenario.Rings is not { } rings ? null : new RingPlanSpec
                     {
                         // The operator's rings as the server takes them: percentage rings, the first composed to cover
                         // every configuration of the fleet (RolloutSpecs.Build with the fleet's counts).
-                        Rings = [.. scenario.Rings.Select((r, i) => new Ringfence.Simulation.Scenarios.RingSpec
+                        Rings = [.. rings.Select((r, i) => new Ringfence.Simulation.Scenarios.RingSpec
                         {
                             Name = r.Name,
                             Selection = i == 0 ? "coverage" : "percent",

@@ -14,7 +14,7 @@ namespace Ringfence.Server.Tests.Conformance;
 /// breadcrumb naming the instance and the host reverts, as the self-healing agent does; a time bomb or a raised crash
 /// rate takes the host down outside the interpreter, with no breadcrumb; background crashes hit every host.
 /// </summary>
-internal sealed class WireHost(string hostId, string credential, HostConfiguration configuration, double phaseMinutes, int seed)
+internal sealed class WireHost(string hostId, string credential, HostConfiguration configuration, double phaseMinutes, int seed, bool dogfood)
 {
     private readonly Random _random = new(seed);
     private readonly List<TelemetryEvent> _outbox = [];
@@ -28,6 +28,9 @@ internal sealed class WireHost(string hostId, string credential, HostConfigurati
 
     public string HostId => hostId;
     public HostConfiguration Configuration => configuration;
+
+    /// <summary>Enrolled in the "dogfood" group (the vendor's own hosts).</summary>
+    public bool Dogfood => dogfood;
     public double NextCheckIn { get; private set; } = phaseMinutes;
     public ChannelTarget? Active => _active;
 
@@ -140,13 +143,14 @@ internal sealed class WireHost(string hostId, string credential, HostConfigurati
         return JsonSerializer.Deserialize<T>(text, ServerHarness.Json)!;
     }
 
-    public static async Task<WireHost> EnrollAsync(HttpClient http, HostConfiguration configuration, string hostname, double phaseMinutes, int seed)
+    public static async Task<WireHost> EnrollAsync(HttpClient http, HostConfiguration configuration, string hostname, double phaseMinutes, int seed, bool dogfood)
     {
-        using var response = await http.PostAsJsonAsync(Routes.Enroll, new EnrollRequest(ServerHarness.EnrollmentToken, hostname, configuration), ServerHarness.Json);
+        var request = new EnrollRequest(ServerHarness.EnrollmentToken, hostname, configuration, dogfood ? ["dogfood"] : null);
+        using var response = await http.PostAsJsonAsync(Routes.Enroll, request, ServerHarness.Json);
         var text = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"enroll {hostname}: {(int)response.StatusCode} {text}");
         var enrolled = JsonSerializer.Deserialize<EnrollResponse>(text, ServerHarness.Json)!;
-        return new WireHost(enrolled.HostId, enrolled.Credential, configuration, phaseMinutes, seed);
+        return new WireHost(enrolled.HostId, enrolled.Credential, configuration, phaseMinutes, seed, dogfood);
     }
 }
