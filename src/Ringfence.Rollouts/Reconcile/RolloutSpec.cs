@@ -53,10 +53,18 @@ public sealed record RolloutSpec(
     /// The gate of ring <paramref name="ring"/> with <paramref name="eligibleHosts"/> eligible hosts: the ring's gate, but
     /// never asking for more exposed host-hours than the minimum share of its hosts can give over its (possibly
     /// shortened) bake, so a small fleet or ring passes on what it has and a large one needs the configured exposure.
+    /// A ring without bake asks for neither exposure nor control hosts.
     /// </summary>
     public HealthGateOptions GateFor(int ring, int eligibleHosts)
     {
         var gate = Plan.Rings[ring].EffectiveGate;
+        if (BakeTime(ring) <= TimeSpan.Zero)
+        {
+            // A ring without bake has no window to observe: nothing to ask of exposure or control hosts; a failed metric
+            // or attributed breadcrumbs seen by then still halt.
+            return gate with { MinExposedHostHours = 0, PassWithoutControl = true };
+        }
+
         if (eligibleHosts < 0)
         {
             return gate;

@@ -73,6 +73,18 @@ public class RolloutSpecsTests
     }
 
     [Fact]
+    public void GateFor_RingWithoutBake_PassesWithoutExposureOrControl()
+    {
+        var plan = RolloutSpecs.PercentPlan([new("a", 10, TimeSpan.Zero), new("b", 100, TimeSpan.FromMinutes(5))]);
+        var spec = RolloutSpecs.Build(new RolloutSpecRequest("r1", 2, "291", [7], plan)).Spec;
+
+        var gate = spec.GateFor(0, 1000);
+        (gate.MinExposedHostHours, gate.PassWithoutControl).ShouldBe((0, true));
+        HealthGate.Evaluate(new HealthSample(0, 0, 0, 0, 0, 0, 0, 0, 0), gate, bakeElapsed: true).Outcome.ShouldBe(GateOutcome.Pass);
+        HealthGate.Evaluate(new HealthSample(0, 0, 0, 0, 0, 0, 0, 0, 3), gate, bakeElapsed: true).Outcome.ShouldBe(GateOutcome.Fail);
+    }
+
+    [Fact]
     public void BakeTime_Emergency_IsShortenedByTheEngineNotStoredShortened()
     {
         var normal = RolloutSpecs.Build(new RolloutSpecRequest("r1", 2, "291", [7])).Spec;

@@ -15,8 +15,11 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await fixture.SignInAsync(page, fixture.ViewerKey);
         await page.GotoAsync("/rollouts/" + fixture.HaltedRolloutId);
 
-        await Expect(page.Locator("h1#h-rollout")).ToContainTextAsync("halted");
+        // The gate's failure halts and rolls back (the engine's meaning); its evidence is on the halt decision.
+        await Expect(page.Locator("h1#h-rollout")).ToContainTextAsync("rolled back");
+        await Expect(page.Locator("li.decision[data-kind=halt]")).ToContainTextAsync("health gate failed");
         await Expect(page.Locator("li.decision[data-kind=halt] dl.evidence")).ToContainTextAsync("attributedEvents");
+        await Expect(page.Locator("li.decision[data-kind=halt] dl.evidence")).ToContainTextAsync("exposedCrashes");
         // No action controls anywhere: the only button on the page is "Sign out".
         var buttons = await page.Locator("main button").CountAsync();
         buttons.ShouldBe(0);
@@ -45,9 +48,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await page.Locator($"tr[data-rollout='{fixture.ResumableRolloutId}'] a").First.ClickAsync();
         await Expect(page.Locator("h1#h-rollout")).ToContainTextAsync("halted");
         var halt = page.Locator("li.decision[data-kind=halt]");
-        await Expect(halt).ToContainTextAsync("health gate failed");
-        await Expect(halt.Locator("dl.evidence")).ToContainTextAsync("exposedCrashes");
-        await Expect(page.Locator("#rollout-gate svg")).ToHaveCountAsync(1);
+        await Expect(halt).ToContainTextAsync("two lab hosts crashed in ipc-42");
         await Expect(page.Locator("#rollout-breadcrumbs")).ToContainTextAsync("ipc-42");
         await AssertControlsLabelledAsync(page);
 
@@ -78,11 +79,13 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await page.GotoAsync("/rollouts/" + fixture.HaltedRolloutId);
         await Expect(page.Locator("#rollout-health svg")).ToHaveCountAsync(2);
         await Expect(page.Locator("#rollout-health svg title").First).ToContainTextAsync("Crash rate, dogfood");
-        await Expect(page.GetByText("Roll back…")).ToBeVisibleAsync();
         await DashboardFixture.ScreenshotAsync(page, "dashboard-rollout");
+        // A halted rollout offers a rollback; a rolled-back one offers none.
+        await page.GotoAsync("/rollouts/" + fixture.ResumableRolloutId);
+        await Expect(page.GetByText("Roll back…")).ToBeVisibleAsync();
 
         await page.GotoAsync("/");
-        await Expect(page.Locator($"tr[data-rollout='{fixture.HaltedRolloutId}']")).ToContainTextAsync("halted");
+        await Expect(page.Locator($"tr[data-rollout='{fixture.HaltedRolloutId}']")).ToContainTextAsync("rolled back");
         await DashboardFixture.ScreenshotAsync(page, "dashboard-rollouts");
         await page.Context.CloseAsync();
     }
@@ -98,7 +101,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await Expect(cell).ToContainTextAsync("no early ring");
         await Expect(page.Locator("td.uncovered")).ToHaveCountAsync(1);
         await Expect(page.Locator("#uncovered-summary")).ToContainTextAsync($"agent {DashboardFixture.UncoveredBuild} on linux {DashboardFixture.UncoveredOsBuild}");
-        await Expect(page.Locator("td.covered[data-config='7.11.18110|windows|22631']")).ToContainTextAsync("dogfood");
+        await Expect(page.Locator("td.covered[data-config='7.11.18110|windows|22631']")).ToContainTextAsync("internal");
         await DashboardFixture.ScreenshotAsync(page, "dashboard-fleet");
         await page.Context.CloseAsync();
     }

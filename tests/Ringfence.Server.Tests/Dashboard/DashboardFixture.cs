@@ -33,9 +33,9 @@ public sealed class DashboardFixture : IAsyncLifetime
     public Uri BaseAddress => Server.BaseAddress;
     public string ViewerKey { get; private set; } = "";
     public string ApproverKey { get; private set; } = "";
-    /// <summary>Halted by the gate; left halted (viewer and forged-action tests read it).</summary>
+    /// <summary>Halted and rolled back by the gate (the engine's meaning of a failed gate); viewer and forged-action tests read it.</summary>
     public string HaltedRolloutId { get; private set; } = "";
-    /// <summary>Halted by the gate; the approver test resumes it.</summary>
+    /// <summary>Halted by an operator after two hosts crashed; the approver test resumes it.</summary>
     public string ResumableRolloutId { get; private set; } = "";
 
     /// <summary>Where screenshots go: artifacts/test-results/dashboard under the repository root.</summary>
@@ -61,8 +61,8 @@ public sealed class DashboardFixture : IAsyncLifetime
         ApproverKey = (await PostAsync<ApiKeyCreated>(admin, Routes.ApiKeys, new CreateApiKeyRequest("ada-approver", OperatorRole.Approver))).Key;
 
         var hosts = await EnrollFleetAsync();
-        HaltedRolloutId = await SeedHaltedRolloutAsync(admin, "291", hosts);
-        ResumableRolloutId = await SeedHaltedRolloutAsync(admin, "292", hosts);
+        HaltedRolloutId = await SeedHaltedRolloutAsync(admin, "291", hosts, byGate: true);
+        ResumableRolloutId = await SeedHaltedRolloutAsync(admin, "292", hosts, byGate: false);
         // A rollout still moving, for the list.
         await PublishAsync(admin, "293", 1);
         var moving = await PostAsync<RolloutDto>(admin, Routes.Rollouts, new CreateRolloutRequest("293", 1, Reason: "weekly detection update"));
@@ -104,8 +104,12 @@ public sealed class DashboardFixture : IAsyncLifetime
         await PostAsync<ChannelFileDto>(admin, Routes.ChannelFiles,
             new PublishChannelFileRequest($$"""{"channel":"{{channel}}","version":{{version}},"instances":[{"id":"ipc-42","template":"ipc","fields":21}]}"""));
 
-    /// <summary>Publishes, approves, exposes two dogfood hosts, reports their boot-loop crashes naming the content, and waits for the gate's halt.</summary>
-    private async Task<string> SeedHaltedRolloutAsync(HttpClient admin, string channel, List<SeedHost> hosts)
+    /// <summary>
+    /// Publishes, approves, exposes dogfood hosts and reports their boot-loop crashes naming the content. By the gate: three
+    /// hosts (the attribution limit), and the gate halts and rolls back, as the engine defines a failed gate. Otherwise two
+    /// hosts (below the limit), and an operator halts it: halted, resumable.
+    /// </summary>
+    private async Task<string> SeedHaltedRolloutAsync(HttpClient admin, string channel, List<SeedHost> hosts, bool byGate)
     {
         var file = await PublishAsync(admin, channel, 1);
         var rollout = await PostAsync<RolloutDto>(admin, Routes.Rollouts, new CreateRolloutRequest(channel, 1,
@@ -115,7 +119,8 @@ public sealed class DashboardFixture : IAsyncLifetime
 
         // Exposure and crashes come after the approval opened the first ring, as they would on a real fleet.
         var now = TimeProvider.System.GetUtcNow();
-        var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.Os == "windows").ToList();
+        var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.AgentBuild != UncoveredBuild)
+            .Take(byGate ? Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts : 2).ToList();
         foreach (var h in exposed)
         {
             using var agent = AgentClient(h.Credential);
@@ -137,8 +142,15 @@ public sealed class DashboardFixture : IAsyncLifetime
                 [new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, Detail: "unrelated driver crash")]));
         }
 
-        await WaitForAsync(async () => (await GetAsync<RolloutDto>(admin, Routes.Rollout(rollout.Id))).Status == RolloutStatus.Halted,
-            $"the gate to halt rollout {rollout.Id}");
+        if (byGate)
+        {
+            await WaitForAsync(async () => (await GetAsync<RolloutDto>(admin, Routes.Rollout(rollout.Id))).Status == RolloutStatus.RolledBack,
+                $"the gate to halt and roll back rollout {rollout.Id}");
+        }
+        else
+        {
+            await PostAsync<RolloutDto>(approver, Routes.Rollout(rollout.Id) + "/halt", new RolloutActionRequest("two lab hosts crashed in ipc-42"));
+        }
         return rollout.Id;
     }
 

@@ -168,7 +168,7 @@ public sealed partial class DashboardHttpTests(DashboardFixture fixture)
         await ShouldBeOneClearErrorAsync(response, HttpStatusCode.BadRequest, "form token");
         using var unconfirmed = await client.PostFormAsync($"/actions/rollouts/{fixture.HaltedRolloutId}/rollback", ("csrf", await client.CsrfFromAsync("/")));
         await ShouldBeOneClearErrorAsync(unconfirmed, HttpStatusCode.BadRequest, "Tick the confirmation box");
-        (await DashboardFixture.GetAsync<RolloutDto>(api, Routes.Rollout(fixture.HaltedRolloutId))).Status.ShouldBe(RolloutStatus.Halted);
+        (await DashboardFixture.GetAsync<RolloutDto>(api, Routes.Rollout(fixture.HaltedRolloutId))).Status.ShouldBe(RolloutStatus.RolledBack);
         (await AuditCountAsync(api)).ShouldBe(auditBefore);
     }
 

@@ -62,7 +62,17 @@ public sealed class WireAgent(string hostId, string credential, HostConfiguratio
             Channels[t.Channel] = new ChannelState(t.Channel, t.Version, t.Sha256, null);
         await client.SendAsync<CheckInResponse>(HttpMethod.Post, Routes.CheckIn,
             new CheckInRequest(hostId, configuration, [.. Channels.Values], new HostHealth(0, 0)), bearer: credential);
+        // One heartbeat per cycle naming what it runs, as the agent runtime sends: the host-hours the gate compares.
+        var first = Channels.Values.FirstOrDefault();
+        var ack = await SendAsync(client, $"hb-cycle-{_cycles++}",
+            new TelemetryEvent(TelemetryKind.Heartbeat, TimeProvider.System.GetUtcNow(), first?.Channel, first?.ActiveVersion, first?.ActiveHash));
+        HeartbeatsAcknowledged += ack.Accepted;
     }
+
+    private int _cycles;
+
+    /// <summary>Heartbeats the server acknowledged (one per <see cref="CheckInAndApplyAsync"/>).</summary>
+    public long HeartbeatsAcknowledged { get; private set; }
 
     public Task<TelemetryAck> SendAsync(ProtocolClient client, string key, params TelemetryEvent[] events) =>
         client.SendAsync<TelemetryAck>(HttpMethod.Post, Routes.Telemetry, new TelemetryBatch(hostId, key, events), bearer: credential);

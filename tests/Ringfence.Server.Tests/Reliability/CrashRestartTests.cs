@@ -13,6 +13,8 @@ public sealed class CrashRestartTests
         ["ControllerPeriod"] = "00:00:00.200",
         ["LeaseDuration"] = "00:00:01",
         ["SnapshotRefreshPeriod"] = "00:00:00.200",
+        // Agents here cycle as fast as the test can drive them; rate limiting is tested elsewhere.
+        ["AgentRequestsPerSecond"] = "1000",
     };
 
     private static async Task<T> PollAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan limit, string what)
@@ -61,6 +63,7 @@ public sealed class CrashRestartTests
                     new TelemetryEvent(TelemetryKind.Loaded, DateTimeOffset.UnixEpoch.AddDays(20000), file.Channel, file.Version, file.Sha256));
                 acknowledgedEvents += ack.Accepted;
             }
+            acknowledgedEvents += agents.Sum(a => a.HeartbeatsAcknowledged);
         }
         finally
         {
@@ -93,7 +96,7 @@ public sealed class CrashRestartTests
             (await c.ExecuteScalarAsync<long>("SELECT SUM(count) FROM telemetry_events")).ShouldBe(acknowledgedEvents);
             (await c.ExecuteScalarAsync<long>("SELECT COALESCE(SUM(count), 0) FROM telemetry_counters WHERE rollout_id = @rolloutId", new { rolloutId })).ShouldBe(acknowledgedEvents);
         }
-        acknowledgedEvents.ShouldBe(60);
+        (acknowledgedEvents - 60).ShouldBeGreaterThan(0, "the wire agents' heartbeats (one per cycle) are acknowledged telemetry too");
 
         // The chain written by both processes verifies with the CLI.
         second.Kill();

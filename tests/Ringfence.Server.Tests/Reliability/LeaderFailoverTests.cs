@@ -13,6 +13,8 @@ public sealed class LeaderFailoverTests
         ["ControllerPeriod"] = "00:00:00.200",
         ["LeaseDuration"] = "00:00:02",
         ["SnapshotRefreshPeriod"] = "00:00:00.200",
+        // Agents here cycle as fast as the test can drive them; rate limiting is tested elsewhere.
+        ["AgentRequestsPerSecond"] = "1000",
     };
 
     [Fact]

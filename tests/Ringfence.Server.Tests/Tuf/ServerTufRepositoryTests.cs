@@ -46,25 +46,26 @@ public sealed class ServerTufRepositoryTests
 
     [Theory]
     [MemberData(nameof(TestStorage.Providers), MemberType = typeof(TestStorage))]
-    public async Task Halt_Rollout_PutsItsHashOnTheSignedKnownBadListAndResumeTakesItOff(string provider)
+    public async Task Rollback_Rollout_PutsItsHashOnTheSignedKnownBadListAndAHaltAloneDoesNot(string provider)
     {
         await using var h = await ServerHarness.StartAsync(provider);
         var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(ChannelFile("301", 9)));
         var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey,
             new CreateRolloutRequest("301", 9, Rings: [new("canary", 50, 30), new("general", 100, 0)]));
         await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", ServerHarness.AdminKey, new RolloutActionRequest());
-        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/halt", ServerHarness.AdminKey, new RolloutActionRequest("bad"));
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/halt", ServerHarness.AdminKey, new RolloutActionRequest("odd"));
 
+        // A halt keeps hosts on what they run: the content is not refused.
         var (_, client) = await ClientAsync(h);
         await client.RefreshAsync();
-        var listed = await client.DownloadKnownBadListAsync();
-        listed.Contains(file.Sha256).ShouldBeTrue();
-        listed.Find(file.Sha256)!.Reason.ShouldContain("bad");
+        (await client.DownloadKnownBadListAsync()).Contains(file.Sha256).ShouldBeFalse();
 
-        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/resume", ServerHarness.AdminKey, new RolloutActionRequest("false alarm"));
+        await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/rollback", ServerHarness.AdminKey, new RolloutActionRequest("bad"));
         var (_, fresh) = await ClientAsync(h);
         await fresh.RefreshAsync();
-        (await fresh.DownloadKnownBadListAsync()).Contains(file.Sha256).ShouldBeFalse();
+        var listed = await fresh.DownloadKnownBadListAsync();
+        listed.Contains(file.Sha256).ShouldBeTrue();
+        listed.Find(file.Sha256)!.Reason.ShouldContain("bad");
     }
 
     [Theory]
