@@ -141,6 +141,46 @@ public static class CoverageComposer
         return new CoverageResult(plan with { Rings = rings }, report);
     }
 
+    /// <summary>
+    /// How a (composed) plan covers one configuration of a new rollout: per ring (cumulative), the expected hosts of the
+    /// configuration in it and whether it holds at least k of them but for the miss probability (a dogfood ring: whether
+    /// any of its hosts is a dogfood host). Once a ring covers it, every later ring does.
+    /// </summary>
+    /// <param name="plan">The plan, composed by <see cref="Compose"/>.</param>
+    /// <param name="configuration">The configuration and its fleet hosts.</param>
+    /// <param name="dogfoodHosts">Its hosts tagged dogfood.</param>
+    /// <param name="options">Coverage options (k and the miss probability).</param>
+    public static IReadOnlyList<(double ExpectedHosts, bool Covered)> CoverageByRing(RingPlan plan, ConfigurationCount configuration, long dogfoodHosts, CoverageOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        options ??= CoverageOptions.Default;
+        var result = new (double, bool)[plan.Rings.Count];
+        var covered = false;
+        for (var i = 0; i < plan.Rings.Count; i++)
+        {
+            var selection = plan.Rings[i].Selection;
+            double expected;
+            if (selection.Kind == RingSelectionKind.Percentage)
+            {
+                var raised = selection.ConfigurationOverrides?.Where(o => o.AgentBuild == configuration.AgentBuild && o.OsBuild == configuration.OsBuild)
+                    .Select(o => o.Percent).DefaultIfEmpty(0).Max() ?? 0;
+                var share = Math.Min(1, Math.Max(selection.Percent, raised) / 100);
+                expected = configuration.Hosts * share;
+                covered |= (share >= 1 && configuration.Hosts > 0)
+                    || MissProbability(configuration.Hosts, share, options.HostsPerConfiguration) <= options.MissProbability;
+            }
+            else
+            {
+                expected = dogfoodHosts;
+                covered |= selection.Kind == RingSelectionKind.Dogfood && dogfoodHosts > 0;
+            }
+
+            result[i] = (expected, covered);
+        }
+
+        return result;
+    }
+
     /// <summary>P[Binomial(n, q) &lt; k], summed in log space so large n does not overflow.</summary>
     public static double MissProbability(long n, double q, int k)
     {

@@ -267,7 +267,8 @@ public sealed partial class RolloutController(
                     new
                     {
                         status = RolloutReconciler.StatusOf(next.Phase).ToString(), ring = (long)next.Ring, entered = next.RingStartedAt?.ToUnixTimeMilliseconds(),
-                        reason = result.Decisions[^1].Reason, engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
+                        // Why it stopped: a failed gate's halt, not the automatic rollback that follows it.
+                        reason = (result.Decisions.LastOrDefault(d => d.Kind == "halt") ?? result.Decisions[^1]).Reason, engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
                         now = Math.Max(nowMs, row.UpdatedAt + 1), id = row.Id, was = row.UpdatedAt, wasStatus = row.Status,
                     }, tx);
                 if (updated == 0)

@@ -341,10 +341,9 @@ public sealed partial class ControlPlane
     }
 
     /// <summary>
-    /// The fleet's configurations and how a new rollout of the default plan would cover them, by the engine: the
-    /// coverage ring as <see cref="Ringfence.Rollouts.Rings.CoverageComposer"/> composes it over the fleet now, the
-    /// dogfood ring from dogfood hosts, a percentage ring when it holds k hosts of the configuration but for a
-    /// negligible chance, the last ring always.
+    /// The fleet's configurations and how a new rollout of the default plan would cover them, by the engine
+    /// (<see cref="Ringfence.Rollouts.Rings.CoverageComposer"/>: composed over the fleet now, then
+    /// <c>CoverageByRing</c> per configuration).
     /// </summary>
     public async Task<FleetOverview> FleetAsync(CancellationToken ct)
     {
@@ -358,8 +357,6 @@ public sealed partial class ControlPlane
             .GroupBy(h => Ringfence.Rollouts.Fleet.FleetIds.Configuration(h.AgentBuild, h.Os, h.OsBuild)).ToDictionary(g => g.Key, g => (long)g.Count());
         var built = EngineInputs.Create("fleet-preview", "preview", 1, false, null, configs.Select(x => x.AgentBuild), configs);
         var plan = built.Spec.Plan;
-        var coverage = Ringfence.Rollouts.Rings.RolloutDefaults.Coverage;
-        var covered = (built.Coverage?.Covered ?? []).Select(x => new Ringfence.Rollouts.Fleet.ConfigurationKey(x.AgentBuild, x.OsBuild)).ToHashSet();
         var early = Math.Min(plan.Rings.Count - 1, Ringfence.Rollouts.Rings.RolloutDefaults.CoverageRing);
         var list = new List<FleetConfiguration>();
         var ringHosts = new double[plan.Rings.Count];
@@ -367,33 +364,19 @@ public sealed partial class ControlPlane
         foreach (var cfg in configs)
         {
             var key = Ringfence.Rollouts.Fleet.FleetIds.Configuration(cfg.AgentBuild, cfg.Os, cfg.OsBuild);
+            var byRing = Ringfence.Rollouts.Rings.CoverageComposer.CoverageByRing(plan, new Ringfence.Rollouts.Rings.ConfigurationCount(key.AgentBuild, key.OsBuild, cfg.Hosts),
+                dogfood.GetValueOrDefault(key), Ringfence.Rollouts.Rings.RolloutDefaults.Coverage);
             var names = new List<string>();
             for (var i = 0; i < plan.Rings.Count; i++)
             {
-                var selection = plan.Rings[i].Selection;
-                double share;
-                bool holds;
-                if (selection.Kind == Ringfence.Rollouts.Rings.RingSelectionKind.Percentage)
-                {
-                    var raised = selection.ConfigurationOverrides?.Where(o => o.AgentBuild == key.AgentBuild && o.OsBuild == key.OsBuild).Select(o => o.Percent).DefaultIfEmpty(0).Max() ?? 0;
-                    share = Math.Min(1, Math.Max(selection.Percent, raised) / 100);
-                    holds = share >= 1 || (i == built.Coverage?.RingIndex && covered.Contains(key))
-                        || Ringfence.Rollouts.Rings.CoverageComposer.MissProbability(cfg.Hosts, share, coverage.HostsPerConfiguration) <= coverage.MissProbability;
-                    ringHosts[i] += cfg.Hosts * share;
-                }
-                else
-                {
-                    var d = dogfood.GetValueOrDefault(key);
-                    holds = d > 0;
-                    ringHosts[i] += d;
-                }
-                if (holds || names.Count > 0)
+                ringHosts[i] += byRing[i].ExpectedHosts;
+                if (byRing[i].Covered)
                 {
                     names.Add(plan.Rings[i].Name);
                     ringCovered[i]++;
                 }
             }
-            list.Add(new FleetConfiguration(cfg.AgentBuild, cfg.Os, cfg.OsBuild, cfg.Hosts, names, !plan.Rings.Take(early + 1).Any(r => names.Contains(r.Name))));
+            list.Add(new FleetConfiguration(cfg.AgentBuild, cfg.Os, cfg.OsBuild, cfg.Hosts, names, !byRing.Take(early + 1).Any(r => r.Covered)));
         }
         var rings = plan.Rings.Select((r, i) => new RingCoverage(r.Name, (long)Math.Round(ringHosts[i]), ringCovered[i], list.Count)).ToList();
         return new FleetOverview(total, seen, list, rings);

@@ -32,7 +32,8 @@ public sealed class DemoCommandTests
             var exit = await run;
 
             var text = Snapshot(output, buffer);
-            page.ShouldContain("halted", Case.Sensitive, text);
+            // A failed gate halts and rolls back (the engine's meaning); the page says why it stopped.
+            page.ShouldContain("rolled back", Case.Sensitive, text);
             page.ShouldContain("<strong>Why:</strong> health gate failed");
             page.ShouldContain("distinct hosts name this content");
             page.ShouldContain("<summary>Evidence</summary>");
@@ -46,8 +47,9 @@ public sealed class DemoCommandTests
             var finding = outcome.Findings291.First(f => f.Severity == "error" && f.AffectedBuilds is { Count: > 0 });
             (finding.Location + finding.Message).ShouldContain("21");
             finding.AffectedBuilds!.ShouldContain(b => b.AgentBuild == "win-7.11.18110" && b.Hosts > 0);
-            // 3. The invisible fault: halted in an early ring, the crashed hosts reverted by themselves, nobody left on it.
-            outcome.FaultyStatus.ShouldBe("Halted", text);
+            // 3. The invisible fault: halted and rolled back in an early ring, the crashed hosts reverted by themselves, nobody left on it.
+            outcome.FaultyStatus.ShouldBe("RolledBack", text);
+            outcome.HaltReason!.ShouldContain("health gate failed", Case.Sensitive, text);
             outcome.FaultyHaltedInRing!.Value.ShouldBeLessThanOrEqualTo(1, text);
             outcome.Crashes.ShouldBeGreaterThan(0);
             outcome.HostsThatReverted.ShouldBeGreaterThan(0);

@@ -132,3 +132,22 @@ internal static class CoveredConfigurationExtensions
 {
     public static (int, int) Key(this CoveredConfiguration c) => (c.AgentBuild, c.OsBuild);
 }
+
+public class CoverageByRingTests
+{
+    [Fact]
+    public void CoverageByRing_ComposedCanary_CoversTheRaisedConfigurationFromItsRingOn()
+    {
+        var fleet = new[] { new ConfigurationCount(1, 1, 10_000_000), new ConfigurationCount(2, 1, 400), new ConfigurationCount(3, 1, 3) };
+        var plan = CoverageComposer.Compose(RolloutDefaults.Plan, fleet, RolloutDefaults.Coverage).Plan;
+
+        var small = CoverageComposer.CoverageByRing(plan, fleet[1], dogfoodHosts: 0, RolloutDefaults.Coverage);
+        small.Select(r => r.Covered).ShouldBe([false, true, true, true, true, true]);
+        small[^1].ExpectedHosts.ShouldBe(400);
+
+        var tiny = CoverageComposer.CoverageByRing(plan, fleet[2], dogfoodHosts: 1, RolloutDefaults.Coverage);
+        tiny.Select(r => r.Covered).ShouldAllBe(c => c, "its dogfood host puts it in the first ring");
+        CoverageComposer.CoverageByRing(plan, fleet[2], dogfoodHosts: 0, RolloutDefaults.Coverage).Select(r => r.Covered)
+            .ShouldBe([false, false, false, false, false, true]);
+    }
+}
