@@ -21,6 +21,15 @@ public sealed record SimulationOptions
     public int? Seed { get; init; }
     /// <summary>Progress of the whole run in [0, 1] with the strategy being run.</summary>
     public IProgress<(string Strategy, double Fraction)>? Progress { get; init; }
+    /// <summary>
+    /// Runs this fleet instead of generating the scenario's (<see cref="ExplicitFleet"/>): the conformance suite runs the
+    /// fleet a real server enrolled. <see cref="Scale"/> and the scenario's fleet description are then not used.
+    /// </summary>
+    public FleetModel? Fleet { get; init; }
+    /// <summary>The rollout id that keys the buckets (a server's rollout id, to place hosts as that server does); null = "scenario/content".</summary>
+    public string? RolloutId { get; init; }
+    /// <summary>Keep each host's ring and whether it was ever exposed in <see cref="StrategyResult.Hosts"/> (costs memory at scale).</summary>
+    public bool RecordHosts { get; init; }
 }
 
 /// <summary>Runs a scenario: generates the fleet once, then every strategy over it, and collects the results.</summary>
@@ -32,7 +41,7 @@ public static class Simulator
         ArgumentNullException.ThrowIfNull(options);
         var seed = options.Seed ?? scenario.Seed;
         var content = ContentModel.Load(scenario.Content, source);
-        var fleet = PopulationGenerator.Generate(scenario, options.Scale, seed);
+        var fleet = options.Fleet ?? PopulationGenerator.Generate(scenario, options.Scale, seed);
         var faults = new FaultPlan(fleet, scenario.Content.Faults, content);
         var coverageLines = new List<string>();
         // Strategies with the same plan share the ring assignment (keyed by the plan's JSON: lists compare by reference).
@@ -56,7 +65,7 @@ public static class Simulator
                 var planKey = st.Plan is null ? "default" : System.Text.Json.JsonSerializer.Serialize(st.Plan);
                 if (!rings.TryGetValue(planKey, out var plan))
                 {
-                    plan = BuildRollout(fleet, scenario, st.Plan, coverageLines);
+                    plan = BuildRollout(fleet, scenario, st.Plan, options.RolloutId, coverageLines);
                     rings[planKey] = plan;
                 }
                 ringOf = plan.RingOf;
@@ -71,7 +80,7 @@ public static class Simulator
             }
             var index = i;
             var progress = options.Progress is null ? null : new SyncProgress(f => options.Progress.Report((st.Name, (index + f) / scenario.Strategies.Count)));
-            var run = new StrategyRun(fleet, scenario, st, faults, content, driver, ringOf, ringNames, legacy, seed);
+            var run = new StrategyRun(fleet, scenario, st, faults, content, driver, ringOf, ringNames, legacy, seed) { RecordHosts = options.RecordHosts };
             var result = run.Run(progress, cancel);
             results.Add(result with { WallSeconds = sw.Elapsed.TotalSeconds, Plan = st.Type == StrategyTypes.GlobalPush ? null : PlanSource(st.Plan) });
         }
@@ -102,7 +111,7 @@ public static class Simulator
     /// over the fleet, and every host's ring from the real resolver. Hosts' agent and OS builds go through the engine's
     /// one mapping from string ids (<see cref="FleetIds"/>), as on the server.
     /// </summary>
-    private static (RolloutSpec Spec, byte[] RingOf) BuildRollout(FleetModel fleet, Scenario scenario, RingPlanSpec? planSpec, List<string> coverage)
+    private static (RolloutSpec Spec, byte[] RingOf) BuildRollout(FleetModel fleet, Scenario scenario, RingPlanSpec? planSpec, string? rolloutId, List<string> coverage)
     {
         var configAgent = fleet.Configs.Select(c => FleetIds.AgentBuild(c.AgentBuild)).ToArray();
         var configOs = fleet.Configs.Select(c => FleetIds.OsBuild(c.Os, c.OsBuild)).ToArray();
@@ -150,7 +159,7 @@ public static class Simulator
         }
 
         // The validator missed the fault (as in 2024): the content counts as validated for every build in the fleet.
-        var built = RolloutSpecs.Build(new RolloutSpecRequest($"{scenario.Name}/{scenario.Content.Name}", StrategyRun.Content, scenario.Content.Name,
+        var built = RolloutSpecs.Build(new RolloutSpecRequest(rolloutId ?? $"{scenario.Name}/{scenario.Content.Name}", StrategyRun.Content, scenario.Content.Name,
             [.. configAgent.Distinct()], plan, gate, Fleet: configCounts, Coverage: coverageIndex >= 0 ? coverageOptions : null));
         var spec = built.Spec;
         if (built.Coverage is { } report)
@@ -173,7 +182,7 @@ public static class Simulator
                 var cls = fleet.ClassOf(h);
                 var tags = ((fleet.Flags[h] & FleetModel.FlagInternal) != 0 ? HostTags.Dogfood : HostTags.None)
                     | (cls == HostClass.Workstation ? HostTags.None : HostTags.Server);
-                var facts = new HostFacts(HostKey(h), HashRngKey(fleet.Org[h]), 0, FleetIds.Os(fleet.Configs[c].Os), configOs[c], configAgent[c],
+                var facts = new HostFacts(fleet.HostIds is { } ids ? StableKey.Of(ids[h]) : HostKey(h), HashRngKey(fleet.Org[h]), 0, FleetIds.Os(fleet.Configs[c].Os), configOs[c], configAgent[c],
                     (short)fleet.RegionOffsetMinutes[fleet.Region[h]], tags);
                 var r = resolver.RingOf(facts, 0);
                 ringOf[h] = r < 0 ? byte.MaxValue : r >= last ? last : (byte)r;

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Ringfence.Trust.Client;
 using Ringfence.Trust.Keys;
 using Ringfence.Trust.Repository;
@@ -20,7 +21,7 @@ public sealed class TestRepository : IDisposable
         PinnedRoot = Store.Read("metadata/1.root.json")!;
     }
 
-    public ManualTimeProvider Clock { get; } = new(Start);
+    public FakeTimeProvider Clock { get; } = new(Start);
     public InMemoryRepositoryStore Store { get; } = new();
     public IReadOnlyList<SigningKey> RootKeys { get; }
     public SigningKey TargetsKey { get; }

@@ -152,6 +152,9 @@ internal sealed class StrategyRun
         _onlineSample = [.. sample];
     }
 
+    /// <summary>Keep each host's ring and exposure in the result (<see cref="StrategyResult.Hosts"/>).</summary>
+    public bool RecordHosts { get; init; }
+
     public StrategyResult Run(IProgress<double>? progress, CancellationToken cancel)
     {
         ScheduleBackgroundCrashes();
@@ -470,6 +473,11 @@ internal sealed class StrategyRun
     private void BackUp(int h, double t, bool report, bool exposed, bool breadcrumb, bool revert)
     {
         _state[h] = Up;
+        // A host that was down when its ring opened (or at the check-in that would have fetched the content) checks in
+        // after booting and is offered it then, as a real control plane offers it at the next check-in.
+        var ring = _ringOf is null ? 0 : _ringOf[h];
+        if (_driver.Exposing && (_flags[h] & FExposed) == 0 && _receives[_fleet.Config[h]] && ring < _ringOpenedAt.Length && _ringOpenedAt[ring] is not null)
+            _queue.Add(_fleet.NextCheckIn(h, t, _scenario.Fleet.BootMinutes), h, EventKind.Load);
         var down = t - _downSince[h];
         _downtimeMinutes += down;
         _sectorDowntime[_fleet.Sector[h]] += down;
@@ -721,6 +729,7 @@ internal sealed class StrategyRun
                 .Where(s => s.Hosts > 0)],
             ByRing = [.. _ringNames.Select((r, i) => new RingResult(i, r, _ringHosts[i], _ringExposed[i], _ringCrashed[i], _ringOpenedAt[i]))],
             Decisions = _driver.Decisions,
+            Hosts = RecordHosts ? new HostOutcomes(_ringOf ?? new byte[_fleet.Count], [.. _flags.Select(f => (f & FExposed) != 0)]) : null,
             TimeSeries = new TimeSeries(StepMinutes, minutes, exposed, crashed, downSeries,
                 sectors.Select((s, i) => (s, i)).Where(x => _sectorHosts[x.i] > 0).ToDictionary(x => x.s, x => (IReadOnlyList<long>)Cumulate(_dSectorDown[x.i])),
                 sectors.Select((s, i) => (s, i)).Where(x => _sectorHosts[x.i] > 0).ToDictionary(x => x.s, x => (IReadOnlyList<long>)Cumulate(_dSectorCrashed[x.i]))),

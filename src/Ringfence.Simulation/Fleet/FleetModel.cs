@@ -45,6 +45,12 @@ public sealed class FleetModel
     /// <summary>Workstations: local start of the working day, in minutes after midnight.</summary>
     public required ushort[] WorkStart { get; init; }
 
+    /// <summary>
+    /// Hosts' stable ids when the fleet is a literal list (<see cref="ExplicitFleet"/>): their buckets then come from
+    /// these ids exactly as a control plane computes them. Null for a generated fleet, whose ids are implicit.
+    /// </summary>
+    public string[]? HostIds { get; init; }
+
     public const byte FlagOffline = 1, FlagAlwaysOn = 2, FlagGoodNetwork = 4, FlagInternal = 8;
 
     public int WorkLengthMinutes { get; init; } = 540;

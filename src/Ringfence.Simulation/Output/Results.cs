@@ -31,12 +31,21 @@ public sealed record StrategyResult
     public required IReadOnlyList<RingResult> ByRing { get; init; }
     public required IReadOnlyList<DecisionRecord> Decisions { get; init; }
     public required TimeSeries TimeSeries { get; init; }
+    /// <summary>Per host (in the fleet's order), when <see cref="SimulationOptions.RecordHosts"/>; not in the JSON.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public HostOutcomes? Hosts { get; init; }
     /// <summary>The plan the strategy ran: the server's default, or what the scenario overrides (null for a global push).</summary>
     public string? Plan { get; init; }
     /// <summary>Wall-clock time of the run; not in the JSON, which must be identical for the same seed.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public double WallSeconds { get; init; }
 }
+
+/// <summary>
+/// Each host's ring (an index into <see cref="StrategyResult.ByRing"/>; 255 = never targeted, e.g. an agent build the content
+/// does not go to) and whether it was ever exposed to the content. Global push has no rings: every ring is 0.
+/// </summary>
+public sealed record HostOutcomes(IReadOnlyList<byte> Ring, IReadOnlyList<bool> Exposed);
 
 public sealed record SectorResult(string Sector, long Hosts, long Exposed, long Crashed, long ManualRepair, double DowntimeHostHours);
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Ringfence.Cli;
 
 namespace Ringfence.Cli.Tests.Commands;
@@ -9,16 +10,10 @@ public sealed class RepoCommandsTests : IDisposable
 {
     private const string Passphrase = "correct horse battery staple";
     private readonly string _dir = Directory.CreateTempSubdirectory("ringfence-repo-cli-").FullName;
-    private readonly Clock _clock = new(new DateTimeOffset(2024, 7, 19, 4, 9, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2024, 7, 19, 4, 9, 0, TimeSpan.Zero));
     private string? _passphrase = Passphrase;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private sealed class Clock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
 
     private sealed record Result(int Exit, string Out, string Error)
     {
@@ -142,7 +137,7 @@ public sealed class RepoCommandsTests : IDisposable
     public void Verify_TimestampExpired_RefusedExpiredMetadata()
     {
         InitWithTarget();
-        _clock.Now += TimeSpan.FromDays(2);
+        _clock.Advance(TimeSpan.FromDays(2));
 
         var verify = Run("repo", "verify", "repo");
 
