@@ -12,14 +12,14 @@ internal static class DependencyRules
 {
     /// <summary>Projects that host the domain or speak a wire format or a rendering: a domain project knows none of them.</summary>
     private static readonly string[] Hosts =
-        ["Ringfence.Server", "Ringfence.Simulation", "Ringfence.Agent", "Ringfence.Cli", "Ringfence.Charts", "Ringfence.Protocol"];
+        ["Ringfence.Server", "Ringfence.Simulation", "Ringfence.Agent", "Ringfence.Agent.Swarm", "Ringfence.Cli", "Ringfence.Charts", "Ringfence.Protocol"];
 
     public static IReadOnlyList<DependencyRule> All { get; } =
     [
         new("Ringfence.Content", Hosts, "the content language is pure: no host, no wire format"),
         new("Ringfence.Trust", Hosts, "TUF verification is pure: no host, no wire format"),
         new("Ringfence.Rollouts", Hosts, "one engine, hosted by Server and Simulation, knows neither"),
-        new("Ringfence.Agent", ["Ringfence.Server", "Ringfence.Simulation", "Ringfence.Cli"], "the agent ships without the control plane or the simulator"),
+        new("Ringfence.Agent", ["Ringfence.Server", "Ringfence.Simulation", "Ringfence.Cli", "Ringfence.Agent.Swarm"], "the agent ships without the control plane, the simulator or the demo swarm's fault hooks"),
     ];
 
     /// <summary>Every broken rule, one line each, naming the path of references that breaks it.</summary>
