@@ -84,7 +84,7 @@ public sealed class DashboardBrowserTests(DashboardFixture fixture)
         await Expect(crash.Locator("path > title", new() { HasTextString = "exposed: 95% interval" })).ToHaveCountAsync(1);
         await Expect(crash.Locator("g[aria-label=legend]")).ToContainTextAsync("gate halts");
         await Expect(crash.Locator("text.xtitle")).ToHaveTextAsync("time since the ring opened (minutes)");
-        await Expect(crash.Locator("text.subtitle").First).ToContainTextAsync("2 crashes on exposed hosts");
+        await Expect(crash.Locator("text.subtitle").First).ToContainTextAsync($"{Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts} crashes on exposed hosts");
         await AssertNoOverlappingLabelsAsync(page, "#rollout-health text.xtick");
         await AssertNoOverlappingLabelsAsync(page, "#rollout-gate text");
         await DashboardFixture.ScreenshotAsync(page, "dashboard-rollout");

@@ -119,6 +119,7 @@ public sealed class DashboardFixture : IAsyncLifetime
 
         // Exposure and crashes come after the approval opened the first ring, as they would on a real fleet.
         var now = TimeProvider.System.GetUtcNow();
+        TelemetryEvent[] heartbeat(string ch, long? version, string? sha) => byGate ? [new TelemetryEvent(TelemetryKind.Heartbeat, now, ch, version, sha)] : [];
         var exposed = hosts.Where(h => h.Hostname.EndsWith("-00", StringComparison.Ordinal) && h.Configuration.AgentBuild != UncoveredBuild)
             .Take(byGate ? Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts : 2).ToList();
         foreach (var h in exposed)
@@ -130,16 +131,21 @@ public sealed class DashboardFixture : IAsyncLifetime
             await PostAsync<CheckInResponse>(agent, Routes.CheckIn, new CheckInRequest(h.HostId, h.Configuration, [.. channels], new HostHealth(2, 2)));
             await PostAsync<TelemetryAck>(agent, Routes.Telemetry, new TelemetryBatch(h.HostId, $"seed-{channel}-{h.HostId}",
             [
+                .. heartbeat(channel, 1, file.Sha256),
                 new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, 1, file.Sha256, "ipc-42", BootCrash: true, Detail: "page fault reading input value 21 of 20"),
                 new TelemetryEvent(TelemetryKind.Revert, now.AddSeconds(2), channel, 1, file.Sha256, Detail: "reverted to last-known-good after 2 failed boots"),
             ]));
         }
-        // One control host crashes too, for the chart's baseline.
+        // One control host crashes too, for the chart's baseline. By the gate, every host also heartbeats (the gate's
+        // host-hours come from heartbeats); the operator-halted rollout has none, so its charts show the hosts × time fallback.
         var control = hosts.First(h => h.Hostname == "windows-22631-05");
-        using (var agent = AgentClient(control.Credential))
+        foreach (var h in hosts.Where(h => !exposed.Contains(h) && (byGate || h == control)))
         {
-            await PostAsync<TelemetryAck>(agent, Routes.Telemetry, new TelemetryBatch(control.HostId, $"seed-control-{channel}",
-                [new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, Detail: "unrelated driver crash")]));
+            using var agent = AgentClient(h.Credential);
+            List<TelemetryEvent> events = [.. heartbeat(channel, null, null)];
+            if (h == control)
+                events.Add(new TelemetryEvent(TelemetryKind.Crash, now.AddSeconds(1), channel, Detail: "unrelated driver crash"));
+            await PostAsync<TelemetryAck>(agent, Routes.Telemetry, new TelemetryBatch(h.HostId, $"seed-control-{channel}-{h.HostId}", events));
         }
 
         if (byGate)
