@@ -9,7 +9,7 @@ namespace Ringfence.Content;
 /// <code>
 /// 0   "RFCF"            magic
 /// 4   u16 format version (1)
-/// 6   u16 flags (0)
+/// 6   u16 flags: 0x0001 = the file retires its channel (<see cref="ChannelFile.Retire"/>); other bits must be 0
 /// 8   u32 payload length
 /// 12  payload: sections, each u8 tag + u32 length + body (1 = header, 2 = instances, in that order)
 /// end 32 bytes SHA-256 of the payload
@@ -25,6 +25,8 @@ public static class ChannelFileBinary
     public const int HashSize = 32;
     private const byte HeaderSection = 1;
     private const byte InstancesSection = 2;
+    /// <summary>Header flag: the file retires its channel.</summary>
+    public const ushort FlagRetire = 0x0001;
     private const byte FlagIgnoreCase = 1;
     private const byte FlagInteger = 2;
 
@@ -62,7 +64,7 @@ public static class ChannelFileBinary
         var output = new byte[HeaderSize + body.Length + HashSize];
         Magic.CopyTo(output);
         BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(4), FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(6), 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(6), file.Retire ? FlagRetire : (ushort)0);
         BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(8), (uint)body.Length);
         body.CopyTo(output, HeaderSize);
         SHA256.HashData(body, output.AsSpan(HeaderSize + body.Length));
@@ -83,7 +85,7 @@ public static class ChannelFileBinary
         if (version != FormatVersion)
             throw new ContentFormatException($"unsupported format version {version} (this reader knows {FormatVersion})", 4);
         var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        if (flags != 0)
+        if ((flags & ~FlagRetire) != 0)
             throw new ContentFormatException($"unknown flags 0x{flags:x4}", 6);
         var payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
         var expected = (long)HeaderSize + payloadLength + HashSize;
@@ -139,6 +141,7 @@ public static class ChannelFileBinary
         {
             Description = description,
             Target = new ChannelTarget(osList, range),
+            Retire = (flags & FlagRetire) != 0,
         };
     }
 

@@ -142,6 +142,28 @@ public class BinaryParserTests
     }
 
     [Fact]
+    public void Read_RetireFlag_ReadsAsRetiring()
+    {
+        var bytes = ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []) { Retire = true });
+
+        BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6)).ShouldBe(ChannelFileBinary.FlagRetire);
+        ChannelFileBinary.Read(bytes).Retire.ShouldBeTrue();
+        ChannelFileBinary.Read(ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []))).Retire.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Read_UnknownHeaderFlagBesideRetire_FormatErrorAtOffset6()
+    {
+        var bytes = ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []) { Retire = true });
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), (ushort)(ChannelFileBinary.FlagRetire | 0x0002));
+
+        var ex = Should.Throw<ContentFormatException>(() => ChannelFileBinary.Read(bytes));
+
+        ex.Offset.ShouldBe(6);
+        ex.Message.ShouldContain("unknown flags 0x0003");
+    }
+
+    [Fact]
     public void Read_RandomBytes_FormatError()
     {
         var random = new Random(42);

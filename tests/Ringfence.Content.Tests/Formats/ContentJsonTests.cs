@@ -30,6 +30,25 @@ public class ContentJsonTests
     }
 
     [Fact]
+    public void ReadChannelFile_RetireTrue_ReadsAndWritesTheMarker()
+    {
+        var file = ContentJson.ReadChannelFile("""{ "id": "C-00000291", "templateType": "ipc", "version": 2, "retire": true, "instances": [] }""").GetValueOrThrow();
+
+        file.Retire.ShouldBeTrue();
+        ContentJson.WriteChannelFile(file).ShouldContain("\"retire\": true");
+        ContentJson.WriteChannelFile(file with { Retire = false }).ShouldNotContain("retire");
+    }
+
+    [Fact]
+    public void ReadChannelFile_RetireNotABoolean_SchemaErrorAtPath()
+    {
+        var read = ContentJson.ReadChannelFile("""{ "id": "C-00000291", "templateType": "ipc", "version": 2, "retire": "yes", "instances": [] }""");
+
+        read.Succeeded.ShouldBeFalse();
+        read.Errors.ShouldContain(e => e.Path == "$.retire");
+    }
+
+    [Fact]
     public void ReadChannelFile_MalformedJson_FormatErrorWithLine()
     {
         var ex = Should.Throw<ContentFormatException>(() => ContentJson.ReadChannelFile("{\n  \"id\": \"x\",\n  oops\n}"));
