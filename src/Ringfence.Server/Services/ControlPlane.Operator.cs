@@ -214,7 +214,8 @@ public sealed partial class ControlPlane
             var plan = JsonSerializer.Deserialize(row.PlanJson, ServerJsonContext.Default.ListRingSpec) ?? [];
             var state = Controller.RolloutController.EngineStateOf(row);
             var status = RolloutReconciler.StatusOf(state.Phase);
-            var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate);
+            var spec = RolloutReconciler.Spec(row.Id, row.Channel, row.Version, row.Emergency != 0, plan, Gate)
+                with { RequiresTwoApprovals = await RetiringChannelFiles.IsRetiringAsync(c, tx, row.Channel, row.Version) };
             var command = new OperatorCommand(action switch
             {
                 RolloutAction.Approve => OperatorCommandKind.Approve,
