@@ -16,6 +16,8 @@ namespace Ringfence.Content;
 /// </code>
 /// Strings are u32 byte length + UTF-8. Every length is checked against <see cref="ContentLimits"/> and against the
 /// bytes remaining before anything is allocated, so a corrupted file is refused with <see cref="ContentFormatException"/>.
+/// Only the canonical encoding (exactly what <see cref="Write"/> produces for the content) is accepted, so the SHA-256 of
+/// a file identifies its content.
 /// </summary>
 public static class ChannelFileBinary
 {
@@ -137,12 +139,21 @@ public static class ChannelFileBinary
         s.End("instances");
         r.End("payload");
 
-        return new ChannelFile(id, typeId, fileVersion, instances)
+        var file = new ChannelFile(id, typeId, fileVersion, instances)
         {
             Description = description,
             Target = new ChannelTarget(osList, range),
             Retire = (flags & FlagRetire) != 0,
         };
+        // One content, one encoding, one hash: a flag bit the kind ignores, or a version range spelled another way, would
+        // load the same detections under a different SHA-256 and slip past the known-bad list (found by bench/fuzz).
+        var canonical = Write(file);
+        if (!canonical.AsSpan().SequenceEqual(data))
+        {
+            var at = data.CommonPrefixLength(canonical);
+            throw new ContentFormatException($"not the canonical encoding of its content (first difference at offset {at}): the same content would have another hash", at);
+        }
+        return file;
     }
 
     private static Criterion ReadCriterion(ref Reader r)

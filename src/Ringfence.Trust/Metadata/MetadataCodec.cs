@@ -89,6 +89,10 @@ public static class MetadataCodec
 
     private static SignedMetadata<T> Parse<T>(byte[] bytes, string fileName, string expectedType, SignedReader<T> read) where T : SignedPart
     {
+        // JsonDocument checks structure, not the bytes inside strings: invalid UTF-8 there would only surface later as an
+        // InvalidOperationException when a string is read (found by bench/fuzz).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new MalformedMetadataException($"{fileName}: not valid UTF-8");
         JsonDocument doc;
         try
         {
