@@ -24,16 +24,32 @@ public static class ContentTargets
         foreach (var path in ChannelExamples)
             seeds.Add(new("rfc", ChannelFileBinary.Write(ContentJson.ReadChannelFile(Text(Corpus.Read(path))).GetValueOrThrow())));
         seeds.Add(new("rfc", ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 3, []) { Retire = true })));
-        return new FuzzTarget("channel-binary", seeds, (_, input) =>
-        {
-            var file = ChannelFileBinary.Read(input);
-            var json = ContentJson.WriteChannelFile(file);
-            var again = ContentJson.ReadChannelFile(json).GetValueOrThrow();
-            if (!ChannelFileBinary.Write(again).AsSpan().SequenceEqual(input))
-                throw new InvalidOperationException("an accepted .rfc does not round-trip through its JSON form to the same bytes");
-        }, ex => ex is ContentFormatException)
+        return new FuzzTarget("channel-binary", seeds, (_, input) => RunChannelBinary(input), ex => ex is ContentFormatException)
         {
             FixUp = Reseal,
+        };
+    }
+
+    /// <summary>One input of <see cref="ChannelBinary"/> (also what the AFL harness runs).</summary>
+    public static void RunChannelBinary(byte[] input)
+    {
+        var file = ChannelFileBinary.Read(input);
+        var json = ContentJson.WriteChannelFile(file);
+        var again = ContentJson.ReadChannelFile(json).GetValueOrThrow();
+        if (!ChannelFileBinary.Write(again).AsSpan().SequenceEqual(input))
+            throw new InvalidOperationException("an accepted .rfc does not round-trip through its JSON form to the same bytes");
+    }
+
+    /// <summary>One input of <see cref="ContentJsonReaders"/> for one reader (also what the AFL harness runs).</summary>
+    public static void RunContentJson(string kind, byte[] input)
+    {
+        var text = Text(input);
+        _ = kind switch
+        {
+            "channel" => ContentJson.ReadChannelFile(text).Errors.Count,
+            "types" => ContentJson.ReadTemplateTypes(text).Errors.Count,
+            "fleet" => ContentJson.ReadFleet(text).Errors.Count,
+            _ => ContentJson.ReadCorpus(text).Errors.Count,
         };
     }
 
@@ -60,16 +76,6 @@ public static class ContentTargets
         seeds.Add(new("types", Corpus.Read("examples/template-types.json")));
         seeds.Add(new("fleet", Corpus.Read("examples/fleet.json")));
         seeds.Add(new("corpus", Corpus.Read("examples/corpus.json")));
-        return new FuzzTarget("content-json", seeds, (kind, input) =>
-        {
-            var text = Text(input);
-            _ = kind switch
-            {
-                "channel" => ContentJson.ReadChannelFile(text).Errors.Count,
-                "types" => ContentJson.ReadTemplateTypes(text).Errors.Count,
-                "fleet" => ContentJson.ReadFleet(text).Errors.Count,
-                _ => ContentJson.ReadCorpus(text).Errors.Count,
-            };
-        }, ex => ex is ContentFormatException);
+        return new FuzzTarget("content-json", seeds, RunContentJson, ex => ex is ContentFormatException);
     }
 }
