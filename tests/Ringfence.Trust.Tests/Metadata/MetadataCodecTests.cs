@@ -25,6 +25,18 @@ public sealed class MetadataCodecTests
     }
 
     [Theory]
+    [InlineData("""{"signatures":[],"signed":{"_type":"\udfff"}}""")]
+    [InlineData("""{"signatures":[{"keyid":"\ud800","sig":"00"}],"signed":{}}""")]
+    [InlineData("""{"signatures":[],"signed":{"\ud800x":1}}""")]
+    public void ParseTimestamp_EscapedLoneSurrogate_MalformedMetadataNotInvalidOperation(string json)
+    {
+        // Regression (bench/fuzz, as above for an escaped surrogate, which is valid UTF-8 but not text).
+        var ex = Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(json), "timestamp.json"));
+
+        ex.Message.ShouldContain("lone UTF-16 surrogate");
+    }
+
+    [Theory]
     [InlineData("", "not valid JSON")]
     [InlineData("{\"signed\":", "not valid JSON")]
     [InlineData("[]", "$: expected an object")]
