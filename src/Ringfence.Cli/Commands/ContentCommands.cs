@@ -34,7 +34,7 @@ public static class ContentCommands
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var seed = new Option<int>("--fuzz-seed") { Description = "Seed for fuzzed events", DefaultValueFactory = _ => ValidationOptions.Default.FuzzSeed };
         var fuzz = new Option<int>("--fuzz-events") { Description = "Fuzzed events per file and boundary length (0-100000)", DefaultValueFactory = _ => ValidationOptions.Default.FuzzEventsPerLength };
-        var command = new Command("validate", "Validate channel files against their template types and every targeted agent build in the fleet. Exit 0 accepted, 1 rejected, 2 usage or I/O error.")
+        var command = new Command("validate", "Validate channel files against their template types and every targeted agent build in the fleet. Every file is reported, an unreadable one as one line. Exit code, the worst over all files: 0 all accepted, 1 any rejected, 2 any unreadable or a usage error (an unreadable fleet, types or corpus file stops the run).")
         {
             files, fleet, types, corpus, json, seed, fuzz,
         };
@@ -67,10 +67,22 @@ public static class ContentCommands
         }
 
         var documents = new List<ContentDocument>();
-        var unreadable = new List<FileSummary>();
-        foreach (var path in paths)
+        var unparsed = new List<FileSummary>();
+        // One unreadable file must not hide the findings of the others: it is reported as one line and the run goes on.
+        var unreadable = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in paths.Distinct(StringComparer.Ordinal))
         {
-            var loaded = ContentFiles.LoadChannel(env, path, limits);
+            ContentFiles.LoadedChannel loaded;
+            try
+            {
+                loaded = ContentFiles.LoadChannel(env, path, limits);
+            }
+            catch (CliException ex)
+            {
+                unreadable[path] = ex.Message;
+                unparsed.Add(new FileSummary(path, "?", "?", 0, 0, 0, 0, 0) { Accepted = false });
+                continue;
+            }
             if (loaded.File is { } file)
             {
                 documents.Add(new ContentDocument(path, file));
@@ -78,7 +90,7 @@ public static class ContentCommands
             else
             {
                 findings.AddRange(ContentValidator.SchemaFindings(path, loaded.SchemaErrors));
-                unreadable.Add(new FileSummary(path, "?", "?", 0, 0, 0, 0, 0) { Accepted = false });
+                unparsed.Add(new FileSummary(path, "?", "?", 0, 0, 0, 0, 0) { Accepted = false });
             }
         }
 
@@ -93,20 +105,26 @@ public static class ContentCommands
             Options = new ValidationOptions { FuzzSeed = seed, FuzzEventsPerLength = fuzzEvents, Limits = limits },
         });
         var sharedBroken = findings.Any(f => f.Severity == FindingSeverity.Error); // fleet, types or corpus unreadable
-        var summaries = paths.Select(p => report.Files.FirstOrDefault(s => s.File == p) ?? unreadable.First(u => u.File == p))
+        var summaries = paths.Distinct(StringComparer.Ordinal).Select(p => report.Files.FirstOrDefault(s => s.File == p) ?? unparsed.First(u => u.File == p))
             .Select(s => sharedBroken || !report.IsAccepted(s.File) ? s with { Accepted = false } : s)
             .ToList();
         findings.AddRange(report.Findings);
 
         if (json)
-            WriteJsonReport(env, summaries, findings);
+            WriteJsonReport(env, summaries, findings, unreadable);
         else
-            WriteHumanReport(env, fleetRead.Value, fleetPath, typesPath, typesRead.Value?.Count ?? 0, corpusPath, events.Count, summaries, findings);
-        return summaries.All(s => s.Accepted) ? ExitCodes.Ok : ExitCodes.Rejected;
+            WriteHumanReport(env, fleetRead.Value, fleetPath, typesPath, typesRead.Value?.Count ?? 0, corpusPath, events.Count, summaries, findings, unreadable);
+        foreach (var why in unreadable.Values)
+            env.Error.WriteLine($"error: {why}"); // the message names the file: "b.json: file not found"
+        return ExitCode(summaries, unreadable);
     }
 
+    /// <summary>The worst over all files: unreadable (2) over rejected (1) over accepted (0).</summary>
+    internal static int ExitCode(IReadOnlyList<FileSummary> summaries, IReadOnlyDictionary<string, string> unreadable) =>
+        unreadable.Count > 0 ? ExitCodes.UsageOrIo : summaries.All(s => s.Accepted) ? ExitCodes.Ok : ExitCodes.Rejected;
+
     private static void WriteHumanReport(CliEnvironment env, FleetManifest? fleet, string fleetPath, string typesPath, int typeCount, string? corpusPath,
-        int eventCount, List<FileSummary> summaries, List<Finding> findings)
+        int eventCount, List<FileSummary> summaries, List<Finding> findings, IReadOnlyDictionary<string, string> unreadable)
     {
         var console = env.Out;
         WidenWhenPlain(console);
@@ -121,6 +139,11 @@ public static class ContentCommands
             table.AddColumn(column);
         foreach (var s in summaries)
         {
+            if (unreadable.ContainsKey(s.File))
+            {
+                table.AddRow(Markup.Escape(s.File), "?", "-", "-", "-", "[red bold]UNREADABLE[/]");
+                continue;
+            }
             table.AddRow(
                 Markup.Escape(s.File), Markup.Escape($"{s.ChannelFileId} ({s.TemplateTypeId})"), N(s.Instances),
                 Markup.Escape($"{N(s.TargetedBuilds)} builds, {Finding.Hosts(s.TargetedHosts)}"),
@@ -142,12 +165,13 @@ public static class ContentCommands
         var accepted = summaries.Count(s => s.Accepted);
         var errors = findings.Count(f => f.Severity == FindingSeverity.Error);
         var warnings = findings.Count(f => f.Severity == FindingSeverity.Warning);
+        var unreadableText = unreadable.Count > 0 ? $", {unreadable.Count} unreadable" : "";
         console.WriteLine();
         console.MarkupLineInterpolated(
-            $"[bold]{summaries.Count} file(s): {accepted} accepted, {summaries.Count - accepted} rejected[/] ({errors} error(s), {warnings} warning(s))");
+            $"[bold]{summaries.Count} file(s): {accepted} accepted, {summaries.Count - accepted - unreadable.Count} rejected{unreadableText}[/] ({errors} error(s), {warnings} warning(s))");
     }
 
-    private static void WriteJsonReport(CliEnvironment env, List<FileSummary> summaries, List<Finding> findings)
+    private static void WriteJsonReport(CliEnvironment env, List<FileSummary> summaries, List<Finding> findings, IReadOnlyDictionary<string, string> unreadable)
     {
         var writer = env.Out.Profile.Out.Writer;
         using var stream = new MemoryStream();
@@ -160,6 +184,14 @@ public static class ContentCommands
             {
                 w.WriteStartObject();
                 w.WriteString("file", s.File);
+                if (unreadable.TryGetValue(s.File, out var why))
+                {
+                    w.WriteBoolean("accepted", false);
+                    w.WriteBoolean("unreadable", true);
+                    w.WriteString("error", why);
+                    w.WriteEndObject();
+                    continue;
+                }
                 w.WriteString("channelFile", s.ChannelFileId);
                 w.WriteString("templateType", s.TemplateTypeId);
                 w.WriteBoolean("accepted", s.Accepted);

@@ -24,7 +24,14 @@ internal static class ContentFiles
         var length = new FileInfo(full).Length;
         if (length > limits.MaxFileBytes)
             throw new CliException($"{path}: file is {length:N0} bytes, over the {limits.MaxFileBytes:N0}-byte limit");
-        return File.ReadAllBytes(full);
+        try
+        {
+            return File.ReadAllBytes(full);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CliException($"{path}: cannot read: {ex.Message}");
+        }
     }
 
     public static string ReadText(CliEnvironment env, string path, ContentLimits limits)

@@ -9,13 +9,15 @@ namespace Ringfence.Content;
 /// <code>
 /// 0   "RFCF"            magic
 /// 4   u16 format version (1)
-/// 6   u16 flags (0)
+/// 6   u16 flags: 0x0001 = the file retires its channel (<see cref="ChannelFile.Retire"/>); other bits must be 0
 /// 8   u32 payload length
 /// 12  payload: sections, each u8 tag + u32 length + body (1 = header, 2 = instances, in that order)
 /// end 32 bytes SHA-256 of the payload
 /// </code>
 /// Strings are u32 byte length + UTF-8. Every length is checked against <see cref="ContentLimits"/> and against the
 /// bytes remaining before anything is allocated, so a corrupted file is refused with <see cref="ContentFormatException"/>.
+/// Only the canonical encoding (exactly what <see cref="Write"/> produces for the content) is accepted, so the SHA-256 of
+/// a file identifies its content.
 /// </summary>
 public static class ChannelFileBinary
 {
@@ -25,6 +27,8 @@ public static class ChannelFileBinary
     public const int HashSize = 32;
     private const byte HeaderSection = 1;
     private const byte InstancesSection = 2;
+    /// <summary>Header flag: the file retires its channel.</summary>
+    public const ushort FlagRetire = 0x0001;
     private const byte FlagIgnoreCase = 1;
     private const byte FlagInteger = 2;
 
@@ -62,7 +66,7 @@ public static class ChannelFileBinary
         var output = new byte[HeaderSize + body.Length + HashSize];
         Magic.CopyTo(output);
         BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(4), FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(6), 0);
+        BinaryPrimitives.WriteUInt16LittleEndian(output.AsSpan(6), file.Retire ? FlagRetire : (ushort)0);
         BinaryPrimitives.WriteUInt32LittleEndian(output.AsSpan(8), (uint)body.Length);
         body.CopyTo(output, HeaderSize);
         SHA256.HashData(body, output.AsSpan(HeaderSize + body.Length));
@@ -83,7 +87,7 @@ public static class ChannelFileBinary
         if (version != FormatVersion)
             throw new ContentFormatException($"unsupported format version {version} (this reader knows {FormatVersion})", 4);
         var flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        if (flags != 0)
+        if ((flags & ~FlagRetire) != 0)
             throw new ContentFormatException($"unknown flags 0x{flags:x4}", 6);
         var payloadLength = BinaryPrimitives.ReadUInt32LittleEndian(data[8..]);
         var expected = (long)HeaderSize + payloadLength + HashSize;
@@ -135,11 +139,21 @@ public static class ChannelFileBinary
         s.End("instances");
         r.End("payload");
 
-        return new ChannelFile(id, typeId, fileVersion, instances)
+        var file = new ChannelFile(id, typeId, fileVersion, instances)
         {
             Description = description,
             Target = new ChannelTarget(osList, range),
+            Retire = (flags & FlagRetire) != 0,
         };
+        // One content, one encoding, one hash: a flag bit the kind ignores, or a version range spelled another way, would
+        // load the same detections under a different SHA-256 and slip past the known-bad list (found by bench/fuzz).
+        var canonical = Write(file);
+        if (!canonical.AsSpan().SequenceEqual(data))
+        {
+            var at = data.CommonPrefixLength(canonical);
+            throw new ContentFormatException($"not the canonical encoding of its content (first difference at offset {at}): the same content would have another hash", at);
+        }
+        return file;
     }
 
     private static Criterion ReadCriterion(ref Reader r)

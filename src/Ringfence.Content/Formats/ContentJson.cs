@@ -54,7 +54,7 @@ public static class ContentJson
     {
         if (!ctx.IsObject(root, path))
             return null;
-        ctx.OnlyProperties(root, path, "id", "templateType", "version", "description", "target", "instances");
+        ctx.OnlyProperties(root, path, "id", "templateType", "version", "description", "target", "instances", "retire");
         var id = ctx.String(root, path, "id");
         if (id is not null && !ChannelId.IsValid(id))
             ctx.Error($"{path}.id", $"'{id}' is not a channel id: {ChannelId.Rule}");
@@ -63,6 +63,7 @@ public static class ContentJson
         if (version < 0)
             ctx.Error($"{path}.version", "must not be negative");
         var description = ctx.String(root, path, "description", required: false, allowEmpty: true) ?? "";
+        var retire = ctx.Bool(root, path, "retire") ?? false;
         var target = ChannelTarget.All;
         if (ctx.Property(root, path, "target", required: false) is { } t && ctx.IsObject(t, $"{path}.target"))
         {
@@ -92,7 +93,7 @@ public static class ContentJson
                 instances.Add(instance);
         }
         return id is null || type is null || version is null ? null
-            : new ChannelFile(id, type, version.Value, instances) { Description = description, Target = target };
+            : new ChannelFile(id, type, version.Value, instances) { Description = description, Target = target, Retire = retire };
     }
 
     private static TemplateInstance? ReadInstance(JsonReadContext ctx, JsonElement e, string path)
@@ -198,6 +199,8 @@ public static class ContentJson
             w.WriteNumber("version", file.Version);
             if (file.Description.Length > 0)
                 w.WriteString("description", file.Description);
+            if (file.Retire)
+                w.WriteBoolean("retire", true);
             if (file.Target.Os.Count > 0 || file.Target.Versions is not null)
             {
                 w.WriteStartObject("target");

@@ -29,4 +29,11 @@ public sealed record ChannelFile(string Id, string TemplateTypeId, long Version,
 {
     public string Description { get; init; } = "";
     public ChannelTarget Target { get; init; } = ChannelTarget.All;
+
+    /// <summary>
+    /// The file retires its channel on purpose: it has no instances, so agents drop every detection on the channel.
+    /// Without this marker an empty file is refused (RF1011); with it, its rollout needs two distinct approvers.
+    /// JSON: top-level <c>"retire": true</c>; binary: header flag <c>0x0001</c>.
+    /// </summary>
+    public bool Retire { get; init; }
 }

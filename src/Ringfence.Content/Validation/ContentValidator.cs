@@ -114,8 +114,18 @@ public static class ContentValidator
             findings.Add(Error(FindingCodes.SchemaViolation, "channel file id is empty", fileLoc with { JsonPath = "$.id" }));
         if (file.Version < 0)
             findings.Add(Error(FindingCodes.SchemaViolation, "version must not be negative", fileLoc with { JsonPath = "$.version" }));
-        if (file.Instances.Count == 0)
-            findings.Add(new Finding(FindingCodes.EmptyChannelFile, FindingSeverity.Warning, "channel file has no instances: it changes nothing", fileLoc));
+        // An empty file removes every detection on its channel: only on purpose, and then with two approvers.
+        if (file.Instances.Count == 0 && !file.Retire)
+            findings.Add(Error(FindingCodes.EmptyChannelFile,
+                $"channel file has no instances: it would remove every detection on channel {file.Id}; to retire the channel on purpose, set \"retire\": true",
+                fileLoc with { JsonPath = "$.instances" }));
+        if (file.Retire && file.Instances.Count > 0)
+            findings.Add(Error(FindingCodes.RetireWithInstances,
+                $"channel file retires channel {file.Id} but has {file.Instances.Count} instance(s): a retiring file has none (drop \"retire\" to update the channel)",
+                fileLoc with { JsonPath = "$.retire" }));
+        if (file.Retire && file.Instances.Count == 0)
+            findings.Add(new Finding(FindingCodes.RetiresChannel, FindingSeverity.Warning,
+                $"retires channel {file.Id}: agents drop every detection on it; its rollout needs two distinct approvers", fileLoc with { JsonPath = "$.retire" }));
         if (file.Instances.Count > limits.MaxInstances)
             findings.Add(Error(FindingCodes.SizeLimitExceeded, $"{file.Instances.Count} instances, over the {limits.MaxInstances} limit", fileLoc with { JsonPath = "$.instances" }));
         if (Utf8(file.Description) > limits.MaxStringBytes)

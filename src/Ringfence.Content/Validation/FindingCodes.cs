@@ -19,6 +19,8 @@ public static class FindingCodes
     public const string EmptyRange = "RF1010";
     public const string EmptyChannelFile = "RF1011";
     public const string InvalidTemplateType = "RF1012";
+    public const string RetiresChannel = "RF1013";
+    public const string RetireWithInstances = "RF1014";
 
     // Fleet contract (RF2xxx)
     public const string FieldNotSupplied = "RF2001";
@@ -48,8 +50,10 @@ public static class FindingCodes
         (RegexInvalid, FindingSeverity.Error, "regex does not compile or needs the backtracking engine"),
         (RegexUnsafe, FindingSeverity.Error, "regex exceeded its time limit on adversarial input"),
         (EmptyRange, FindingSeverity.Error, "integer range with min greater than max"),
-        (EmptyChannelFile, FindingSeverity.Warning, "channel file has no instances"),
+        (EmptyChannelFile, FindingSeverity.Error, "channel file has no instances and does not retire its channel"),
         (InvalidTemplateType, FindingSeverity.Error, "template type definition is invalid"),
+        (RetiresChannel, FindingSeverity.Warning, "channel file retires its channel: its rollout needs two distinct approvers"),
+        (RetireWithInstances, FindingSeverity.Error, "channel file is marked as retiring its channel but has instances"),
         (FieldNotSupplied, FindingSeverity.Error, "non-wildcard criterion on a field that targeted builds do not supply (Channel File 291)"),
         (FieldUnreachable, FindingSeverity.Warning, "wildcard on a field that targeted builds do not supply: never evaluated there"),
         (NoTargetedBuild, FindingSeverity.Warning, "no build in the fleet loads this channel file"),

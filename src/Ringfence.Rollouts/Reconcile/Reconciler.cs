@@ -62,6 +62,8 @@ public static class Reconciler
         }
     }
 
+    private static string TwoApprovalsFor(RolloutSpec spec) => spec.Emergency ? "the emergency fast-track" : "this rollout";
+
     private static void Apply(Run run, OperatorCommand command, bool killSwitch)
     {
         var s = run.State;
@@ -79,15 +81,15 @@ public static class Reconciler
             case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated && killSwitch:
                 run.Refuse(command, "the global kill switch is engaged");
                 break;
-            case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated && run.Spec.Emergency && s.FirstApprover is null:
-                run.Move(DecisionKind.ApprovalRecorded, s with { FirstApprover = actor }, $"first of two approvals for the emergency fast-track{why}", actor);
+            case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated && run.Spec.NeedsTwoApprovers && s.FirstApprover is null:
+                run.Move(DecisionKind.ApprovalRecorded, s with { FirstApprover = actor }, $"first of two approvals for {TwoApprovalsFor(run.Spec)}{why}", actor);
                 break;
-            case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated && run.Spec.Emergency
+            case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated && run.Spec.NeedsTwoApprovers
                                                   && string.Equals(s.FirstApprover, actor, StringComparison.OrdinalIgnoreCase):
-                run.Refuse(command, $"the emergency fast-track needs two distinct approvers; {actor} already approved");
+                run.Refuse(command, $"{TwoApprovalsFor(run.Spec)} needs two distinct approvers; {actor} already approved");
                 break;
             case OperatorCommandKind.Approve when s.Phase == RolloutPhase.Validated:
-                var started = run.Spec.Emergency
+                var started = run.Spec.NeedsTwoApprovers
                     ? s with { SecondApprover = actor }
                     : s with { FirstApprover = actor };
                 run.Move(DecisionKind.RingStarted, StartRing(started, 0, now),

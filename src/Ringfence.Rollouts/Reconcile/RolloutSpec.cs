@@ -24,6 +24,15 @@ public sealed record RolloutSpec(
 {
     public RolloutOptions EffectiveOptions => Options ?? RolloutOptions.Default;
 
+    /// <summary>
+    /// Two distinct approvers are needed before ring 0 starts, without the fast-track's shorter bakes: for content whose
+    /// effect is drastic however healthy it looks, such as a channel file that retires its channel (removes every detection).
+    /// </summary>
+    public bool RequiresTwoApprovals { get; init; }
+
+    /// <summary>Whether ring 0 waits for a second, distinct approver: the emergency fast-track or <see cref="RequiresTwoApprovals"/>.</summary>
+    public bool NeedsTwoApprovers => Emergency || RequiresTwoApprovals;
+
     /// <summary>Bake time of ring <paramref name="ring"/>, shortened on the emergency fast-track.</summary>
     public TimeSpan BakeTime(int ring)
     {

@@ -7,7 +7,14 @@ namespace Ringfence.Server.Http;
 public static class Problems
 {
     public static ProblemHttpResult Create(int status, string code, string title, string? detail = null, IDictionary<string, object?>? extensions = null) =>
-        TypedResults.Problem(detail: detail, statusCode: status, title: title, type: Routes.ProblemTypeBase + code, extensions: extensions);
+        TypedResults.Problem(detail: OneLine(detail), statusCode: status, title: title, type: Routes.ProblemTypeBase + code, extensions: extensions);
+
+    /// <summary>
+    /// Details quote the request (a JSON parser's message shows the bad token): control characters become spaces, so a
+    /// detail stays one line in clients and logs (found by bench/fuzz).
+    /// </summary>
+    private static string? OneLine(string? detail) =>
+        detail is null || !detail.Any(char.IsControl) ? detail : string.Concat(detail.Select(c => char.IsControl(c) ? ' ' : c));
 
     public static ProblemHttpResult Malformed(string detail) => Create(400, "malformed-json", "The request body is not valid", detail);
     public static ProblemHttpResult Invalid(string detail) => Create(400, "validation-failed", "The request is not valid", detail);

@@ -243,7 +243,8 @@ public sealed partial class ControlPlane
                 return Problems.NotFound($"rollout {id} does not exist");
             var state = EngineInputs.StateOf(row);
             var status = RolloutReconciler.StatusOf(state.Phase);
-            var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, tx, row));
+            var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, tx, row))
+                with { RequiresTwoApprovals = await RetiringChannelFiles.IsRetiringAsync(c, tx, row.Channel, row.Version) };
             var kill = await c.ExecuteScalarAsync<long>("SELECT engaged FROM kill_switch WHERE id = 1", transaction: tx) != 0;
             var command = new OperatorCommand(action switch
             {

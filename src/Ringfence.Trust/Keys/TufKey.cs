@@ -129,6 +129,12 @@ public sealed class TufKey : IEquatable<TufKey>
             ecdsa.Dispose();
             throw new FormatException($"ecdsa public key does not parse: {ex.Message}");
         }
+        catch (PlatformNotSupportedException ex)
+        {
+            // A key naming a curve this platform lacks (found by bench/fuzz: a flipped digit in the curve's OID).
+            ecdsa.Dispose();
+            throw new FormatException($"ecdsa public key does not parse: {ex.Message}");
+        }
     }
 
     public bool Equals(TufKey? other) => other is not null && KeyId == other.KeyId;

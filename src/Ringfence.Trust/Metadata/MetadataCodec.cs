@@ -87,8 +87,37 @@ public static class MetadataCodec
 
     private delegate T SignedReader<out T>(JsonElement signed, Reader reader);
 
+    /// <summary>An escaped lone surrogate (<c>"\udfff"</c>) parses, then throws InvalidOperationException when read (found by bench/fuzz).</summary>
+    private static void RefuseInvalidEscapes(byte[] bytes, string fileName)
+    {
+        if (bytes.AsSpan().IndexOf("\\u"u8) < 0)
+            return;
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType is JsonTokenType.String or JsonTokenType.PropertyName && reader.ValueIsEscaped)
+                    _ = reader.GetString();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            throw new MalformedMetadataException($"{fileName}: a string at byte {reader.TokenStartIndex} escapes a lone UTF-16 surrogate, which is not text");
+        }
+        catch (JsonException)
+        {
+            // malformed JSON: JsonDocument.Parse reports it with its position
+        }
+    }
+
     private static SignedMetadata<T> Parse<T>(byte[] bytes, string fileName, string expectedType, SignedReader<T> read) where T : SignedPart
     {
+        // JsonDocument checks structure, not the bytes inside strings: invalid UTF-8 there would only surface later as an
+        // InvalidOperationException when a string is read (found by bench/fuzz).
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+            throw new MalformedMetadataException($"{fileName}: not valid UTF-8");
+        RefuseInvalidEscapes(bytes, fileName);
         JsonDocument doc;
         try
         {

@@ -164,6 +164,64 @@ public sealed class ContentCommandsTests : IDisposable
     }
 
     [Fact]
+    public void Validate_GoodAndMissingFile_Exit2ReportsTheGoodFileAndOneLineForTheMissingOne()
+    {
+        var (exit, output, err) = RunInRepo("content", "validate", "examples/channel-291-wildcard.json", "examples/nope.json", "--fleet", "examples/fleet.json");
+
+        exit.ShouldBe(ExitCodes.UsageOrIo);
+        ShouldBeOneCleanErrorLine(err, "examples/nope.json", "not found");
+        output.ShouldContain("warning RF2002"); // the readable file's findings still appear
+        output.Split('\n').ShouldContain(l => l.Contains("examples/channel-291-wildcard.json") && l.Contains("ACCEPTED"));
+        output.Split('\n').ShouldContain(l => l.Contains("examples/nope.json") && l.Contains("UNREADABLE"));
+        output.ShouldContain("2 file(s): 1 accepted, 0 rejected, 1 unreadable");
+    }
+
+    [Fact]
+    public void Validate_RejectedThenTwoUnreadable_Exit2EveryFileReportedEachUnreadableOneLine()
+    {
+        var broken = Temp("broken.json");
+        File.WriteAllText(broken, "{ \"id\": ");
+        var directory = Temp("a-directory.json");
+        Directory.CreateDirectory(directory);
+
+        var (exit, output, err) = RunInRepo("content", "validate", broken, "examples/channel-291.json", directory, "--fleet", "examples/fleet.json");
+
+        exit.ShouldBe(ExitCodes.UsageOrIo, "unreadable is worse than rejected");
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(2, err);
+        lines[0].ShouldStartWith($"error: {broken}: malformed JSON");
+        lines[1].ShouldBe($"error: {directory}: is a directory, not a file");
+        output.Split('\n').Single(l => l.Contains("RF2001")).ShouldContain("examples/channel-291.json");
+        output.ShouldContain("3 file(s): 0 accepted, 1 rejected, 2 unreadable");
+    }
+
+    [Fact]
+    public void Validate_UnreadableWithJson_EveryFileInTheReportWithItsError()
+    {
+        var (exit, output, err) = RunInRepo("content", "validate", "examples/good-channel.json", "examples/nope.json", "examples/channel-291.json", "--fleet", "examples/fleet.json", "--json");
+
+        exit.ShouldBe(ExitCodes.UsageOrIo);
+        err.ShouldContain("examples/nope.json: file not found");
+        using var doc = JsonDocument.Parse(output);
+        var files = doc.RootElement.GetProperty("files").EnumerateArray().ToList();
+        files.Select(f => f.GetProperty("file").GetString()).ShouldBe(["examples/good-channel.json", "examples/nope.json", "examples/channel-291.json"]);
+        files[0].GetProperty("accepted").GetBoolean().ShouldBeTrue();
+        files[1].GetProperty("unreadable").GetBoolean().ShouldBeTrue();
+        files[1].GetProperty("error").GetString().ShouldBe("examples/nope.json: file not found");
+        files[2].GetProperty("accepted").GetBoolean().ShouldBeFalse();
+        doc.RootElement.GetProperty("findings").EnumerateArray().ShouldContain(f => f.GetProperty("code").GetString() == "RF2001");
+    }
+
+    [Fact]
+    public void Validate_AcceptedAndRejected_ExitIsTheWorstCodeRejected()
+    {
+        var (exit, _, err) = RunInRepo("content", "validate", "examples/channel-291.json", "examples/good-channel.json", "--fleet", "examples/fleet.json");
+
+        exit.ShouldBe(ExitCodes.Rejected);
+        err.ShouldBeEmpty();
+    }
+
+    [Fact]
     public void Validate_MissingTypesBesideFleet_Exit2NamingDefaultPath()
     {
         var fleet = Temp("fleet.json");

@@ -142,6 +142,50 @@ public class BinaryParserTests
     }
 
     [Fact]
+    public void Read_RetireFlag_ReadsAsRetiring()
+    {
+        var bytes = ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []) { Retire = true });
+
+        BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(6)).ShouldBe(ChannelFileBinary.FlagRetire);
+        ChannelFileBinary.Read(bytes).Retire.ShouldBeTrue();
+        ChannelFileBinary.Read(ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []))).Retire.ShouldBeFalse();
+    }
+
+    [Fact]
+    public void Read_UnknownHeaderFlagBesideRetire_FormatErrorAtOffset6()
+    {
+        var bytes = ChannelFileBinary.Write(new ChannelFile("C-00000291", "ipc", 2, []) { Retire = true });
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(6), (ushort)(ChannelFileBinary.FlagRetire | 0x0002));
+
+        var ex = Should.Throw<ContentFormatException>(() => ChannelFileBinary.Read(bytes));
+
+        ex.Offset.ShouldBe(6);
+        ex.Message.ShouldContain("unknown flags 0x0003");
+    }
+
+    [Theory]
+    [InlineData(CriterionKind.Glob, 0x02)] // the integer flag on a glob
+    [InlineData(CriterionKind.Regex, 0x02)] // the integer flag on a regex
+    [InlineData(CriterionKind.Range, 0x01)] // ignore-case on an integer range
+    public void Read_FlagTheKindIgnores_RefusedAsNotCanonical(CriterionKind kind, byte flag)
+    {
+        // Regression (bench/fuzz): these bytes loaded the same content as the canonical file under another SHA-256, which
+        // would slip a re-encoded known-bad file past the hash-based known-bad list.
+        Criterion criterion = kind switch { CriterionKind.Glob => Criterion.Glob("*.exe"), CriterionKind.Regex => Criterion.Regex("^a$"), _ => Criterion.Range(1, 9) };
+        var bytes = ChannelFileBinary.Write(new ChannelFile("c", "t", 1, [new TemplateInstance("i", "a", Severity.Low, [criterion])]));
+        var flags = bytes.Length - ChannelFileBinary.HashSize - 1;
+        while (!(bytes[flags - 1] == (byte)kind && bytes[flags] == 0))
+            flags--; // the criterion's flag byte follows its kind byte
+        bytes[flags] = flag;
+        Rehash(bytes);
+
+        var ex = Should.Throw<ContentFormatException>(() => ChannelFileBinary.Read(bytes));
+
+        ex.Message.ShouldContain("not the canonical encoding");
+        ex.Offset.ShouldBe(flags);
+    }
+
+    [Fact]
     public void Read_RandomBytes_FormatError()
     {
         var random = new Random(42);

@@ -30,6 +30,43 @@ public class ContentJsonTests
     }
 
     [Fact]
+    public void ReadChannelFile_RetireTrue_ReadsAndWritesTheMarker()
+    {
+        var file = ContentJson.ReadChannelFile("""{ "id": "C-00000291", "templateType": "ipc", "version": 2, "retire": true, "instances": [] }""").GetValueOrThrow();
+
+        file.Retire.ShouldBeTrue();
+        ContentJson.WriteChannelFile(file).ShouldContain("\"retire\": true");
+        ContentJson.WriteChannelFile(file with { Retire = false }).ShouldNotContain("retire");
+    }
+
+    [Fact]
+    public void ReadChannelFile_RetireNotABoolean_SchemaErrorAtPath()
+    {
+        var read = ContentJson.ReadChannelFile("""{ "id": "C-00000291", "templateType": "ipc", "version": 2, "retire": "yes", "instances": [] }""");
+
+        read.Succeeded.ShouldBeFalse();
+        read.Errors.ShouldContain(e => e.Path == "$.retire");
+    }
+
+    [Theory]
+    [InlineData("""{ "id\udfff": "c", "templateType": "ipc", "version": 1, "instances": [] }""")]
+    [InlineData("""{ "id": "C-\ud800291", "templateType": "ipc", "version": 1, "instances": [] }""")]
+    [InlineData("""{ "id": "c", "templateType": "ipc", "version": 1, "instances": [], "description": "\udfff\ud800" }""")]
+    public void ReadChannelFile_EscapedLoneSurrogate_FormatErrorNotInvalidOperation(string json)
+    {
+        // Regression (bench/fuzz): JsonDocument parsed it and reading the string threw InvalidOperationException, which
+        // the CLI and the server's publish inspector do not expect.
+        var ex = Should.Throw<ContentFormatException>(() => ContentJson.ReadChannelFile(json));
+
+        ex.Message.ShouldContain("lone UTF-16 surrogate");
+    }
+
+    [Fact]
+    public void ReadChannelFile_EscapedSurrogatePair_Reads() =>
+        ContentJson.ReadChannelFile("""{ "id": "c", "templateType": "ipc", "version": 1, "retire": true, "instances": [], "description": "\ud83d\ude00 \u00e9" }""")
+            .GetValueOrThrow().Description.ShouldBe("\U0001F600 é");
+
+    [Fact]
     public void ReadChannelFile_MalformedJson_FormatErrorWithLine()
     {
         var ex = Should.Throw<ContentFormatException>(() => ContentJson.ReadChannelFile("{\n  \"id\": \"x\",\n  oops\n}"));

@@ -127,6 +127,8 @@ public class ContentValidatorTests
         FindingCodes.EmptyRange => Validate(NarrowFile(Criterion.Wildcard, Criterion.Range(10, 1)), types: [Narrow]),
         FindingCodes.EmptyChannelFile => Validate(new ChannelFile("n", "narrow", 1, []), types: [Narrow]),
         FindingCodes.InvalidTemplateType => Validate(NarrowFile(), types: [Narrow with { Fields = [TemplateField.String("x"), TemplateField.String("x")] }]),
+        FindingCodes.RetiresChannel => Validate(new ChannelFile("n", "narrow", 1, []) { Retire = true }, types: [Narrow]),
+        FindingCodes.RetireWithInstances => Validate(NarrowFile(Criterion.Wildcard, Criterion.Wildcard) with { Retire = true }, types: [Narrow]),
         FindingCodes.FieldNotSupplied => Validate(TestContent.Channel291(Criterion.Exact("x")), TestContent.Fleet),
         FindingCodes.FieldUnreachable => Validate(TestContent.Channel291(Criterion.Wildcard), TestContent.Fleet),
         FindingCodes.NoTargetedBuild => Validate(TestContent.Channel291(Criterion.Wildcard) with { Target = new ChannelTarget([AgentOs.Linux], null) }, TestContent.Fleet),
@@ -154,6 +156,38 @@ public class ContentValidatorTests
         finding.Severity.ShouldBe(expected);
         finding.Location.File.ShouldNotBeNullOrEmpty();
         report.Accepted.ShouldBe(!report.Findings.Any(f => f.Severity == FindingSeverity.Error));
+    }
+
+    [Fact]
+    public void Validate_EmptyFileWithoutRetire_RejectedWithRF1011SayingHowToRetire()
+    {
+        var report = Validate(new ChannelFile("C-00000291", "narrow", 2, []), NarrowFleet, types: [Narrow]);
+
+        report.Accepted.ShouldBeFalse();
+        var finding = report.Findings.Single(f => f.Code == FindingCodes.EmptyChannelFile);
+        finding.Severity.ShouldBe(FindingSeverity.Error);
+        finding.Message.ShouldContain("remove every detection on channel C-00000291");
+        finding.Message.ShouldContain("\"retire\": true");
+    }
+
+    [Fact]
+    public void Validate_EmptyFileThatRetires_AcceptedWithTwoApproverWarning()
+    {
+        var report = Validate(new ChannelFile("C-00000291", "narrow", 2, []) { Retire = true }, NarrowFleet, types: [Narrow]);
+
+        report.Accepted.ShouldBeTrue(string.Join("; ", report.Findings));
+        report.Findings.ShouldNotContain(f => f.Code == FindingCodes.EmptyChannelFile);
+        report.Findings.Single(f => f.Code == FindingCodes.RetiresChannel).Message.ShouldContain("two distinct approvers");
+    }
+
+    [Fact]
+    public void Validate_RetireWithInstances_Rejected()
+    {
+        var report = Validate(NarrowFile(Criterion.Wildcard, Criterion.Wildcard) with { Retire = true }, NarrowFleet, types: [Narrow]);
+
+        report.Accepted.ShouldBeFalse();
+        report.Findings.ShouldContain(f => f.Code == FindingCodes.RetireWithInstances && f.Severity == FindingSeverity.Error);
+        report.Findings.ShouldNotContain(f => f.Code == FindingCodes.RetiresChannel);
     }
 
     [Fact]

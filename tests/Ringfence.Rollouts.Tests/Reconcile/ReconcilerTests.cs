@@ -93,6 +93,43 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public void Reconcile_RequiresTwoApprovalsWithOneApprover_OnlyRecordsTheApproval()
+    {
+        var spec = Spec3 with { RequiresTwoApprovals = true };
+
+        var result = Reconciler.Reconcile(spec, Validated(spec), With(Cmd(OperatorCommandKind.Approve, "alice")), T0);
+
+        result.State.Phase.ShouldBe(RolloutPhase.Validated);
+        result.State.FirstApprover.ShouldBe("alice");
+        result.Decisions.Single().Kind.ShouldBe(DecisionKind.ApprovalRecorded);
+    }
+
+    [Fact]
+    public void Reconcile_RequiresTwoApprovalsSamePersonTwice_IsRefused()
+    {
+        var spec = Spec3 with { RequiresTwoApprovals = true };
+
+        var result = Reconciler.Reconcile(spec, Validated(spec), With(Cmd(OperatorCommandKind.Approve, "alice"), Cmd(OperatorCommandKind.Approve, "Alice")), T0);
+
+        result.State.Phase.ShouldBe(RolloutPhase.Validated);
+        result.Decisions.Last().Kind.ShouldBe(DecisionKind.CommandRefused);
+        result.Decisions.Last().Reason.ShouldContain("two distinct approvers");
+    }
+
+    [Fact]
+    public void Reconcile_RequiresTwoApprovalsWithTwoDistinctApprovers_StartsRingZeroWithFullBakes()
+    {
+        var spec = Spec3 with { RequiresTwoApprovals = true };
+
+        var result = Reconciler.Reconcile(spec, Validated(spec), With(Cmd(OperatorCommandKind.Approve, "alice"), Cmd(OperatorCommandKind.Approve, "bob")), T0);
+
+        result.State.Phase.ShouldBe(RolloutPhase.Deploying);
+        (result.State.FirstApprover, result.State.SecondApprover).ShouldBe(("alice", "bob"));
+        spec.Emergency.ShouldBeFalse();
+        Enumerable.Range(0, spec.Plan.Rings.Count).Select(spec.BakeTime).ShouldBe(spec.Plan.Rings.Select(r => r.BakeTime), "not the fast-track: bakes are not shortened");
+    }
+
+    [Fact]
     public void Reconcile_DeployingBelowMinimumSize_KeepsDeploying()
     {
         var result = Reconciler.Reconcile(Spec3, Deploying(Spec3), With(Observe(0, exposed: 1)), T0.AddMinutes(5));

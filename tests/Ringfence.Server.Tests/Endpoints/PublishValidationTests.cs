@@ -27,6 +27,46 @@ public sealed class PublishValidationTests
         (await h.SendOkAsync<IReadOnlyList<ChannelFileDto>>(HttpMethod.Get, Routes.ChannelFiles, ServerHarness.AdminKey, null)).ShouldBeEmpty();
     }
 
+    private const string EmptyProcessStart = """{ "id": "C-00000301", "templateType": "process-start", "version": 18, "instances": [] }""";
+    private const string RetiringProcessStart = """{ "id": "C-00000301", "templateType": "process-start", "version": 18, "retire": true, "instances": [] }""";
+
+    [Fact]
+    public async Task Publish_EmptyChannelFileWithoutRetire_IsRefusedWithRF1011()
+    {
+        await using var h = await ServerHarness.StartAsync("sqlite", realValidator: true);
+        await h.EnrollAsync("win-7.11.18110", "22631");
+
+        using var response = await h.Http.SendAsync(h.Request(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(EmptyProcessStart)));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnprocessableEntity);
+        (await response.Content.ReadAsStringAsync()).ShouldContain("RF1011");
+        (await h.SendOkAsync<IReadOnlyList<ChannelFileDto>>(HttpMethod.Get, Routes.ChannelFiles, ServerHarness.AdminKey, null)).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task Publish_RetiringChannelFile_PublishesAndItsRolloutNeedsTwoDistinctApprovers()
+    {
+        await using var h = await ServerHarness.StartAsync("sqlite", realValidator: true);
+        await h.EnrollAsync("win-7.11.18110", "22631");
+        var file = await h.SendOkAsync<ChannelFileDto>(HttpMethod.Post, Routes.ChannelFiles, ServerHarness.AdminKey, new PublishChannelFileRequest(RetiringProcessStart));
+        file.Findings.ShouldContain(f => f.Code == "RF1013" && f.Severity == "warning");
+        var rollout = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollouts, ServerHarness.AdminKey, new CreateRolloutRequest("C-00000301", 18));
+        var alice = await h.CreateKeyAsync(OperatorRole.Approver, "alice");
+        var bob = await h.CreateKeyAsync(OperatorRole.Approver, "bob");
+
+        var first = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", alice, new RolloutActionRequest());
+        first.Status.ShouldBe(RolloutStatus.PendingApproval, "one approval does not start a rollout that retires its channel");
+        using (var again = await h.Http.SendAsync(h.Request(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", alice, new RolloutActionRequest())))
+        {
+            again.StatusCode.ShouldBe(HttpStatusCode.Conflict);
+            (await again.Content.ReadAsStringAsync()).ShouldContain("two distinct approvers");
+        }
+        var approved = await h.SendOkAsync<RolloutDto>(HttpMethod.Post, Routes.Rollout(rollout.Id) + "/approve", bob, new RolloutActionRequest());
+        approved.Status.ShouldBe(RolloutStatus.Progressing);
+        approved.Approvers.ShouldBe(["alice", "bob"]);
+        approved.Emergency.ShouldBeFalse();
+    }
+
     [Fact]
     public async Task Publish_GoodChannelFile_IsValidatedForTheFleetsBuilds()
     {

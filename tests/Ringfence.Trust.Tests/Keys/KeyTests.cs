@@ -40,6 +40,24 @@ public sealed class KeyTests
         key.Verify("x"u8, signature).ShouldBeTrue();
     }
 
+    [Fact]
+    public void TufKey_EcdsaPemNamingAnUnknownCurve_ThrowsFormatException()
+    {
+        // Regression (bench/fuzz): a changed arc in the curve's OID made the platform throw PlatformNotSupportedException,
+        // which escaped root parsing as something other than MalformedMetadata.
+        using var ecdsa = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var der = ecdsa.ExportSubjectPublicKeyInfo();
+        byte[] p256 = [0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x03, 0x01, 0x07]; // 1.2.840.10045.3.1.7
+        var at = der.AsSpan().IndexOf(p256);
+        at.ShouldBeGreaterThan(0);
+        der[at + 5] = 0x7F; // 1.2.840.10045.127.1.7: no such curve
+        var pem = PemEncoding.WriteString("PUBLIC KEY", der);
+
+        var ex = Should.Throw<FormatException>(() => new TufKey("ecdsa", "ecdsa-sha2-nistp256", pem));
+
+        ex.Message.ShouldContain("does not parse");
+    }
+
     [Theory]
     [InlineData("rsa", "rsassa-pss-sha256", "x")]
     [InlineData("ed25519", "ed25519", "abcd")]

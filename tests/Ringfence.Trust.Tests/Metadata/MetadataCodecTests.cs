@@ -9,6 +9,34 @@ public sealed class MetadataCodecTests
     private static byte[] Timestamp(string signed) => Encoding.UTF8.GetBytes($$"""{"signatures":[],"signed":{{signed}}}""");
 
     [Theory]
+    [InlineData("timestamp")]
+    [InlineData("signatures")]
+    public void ParseTimestamp_InvalidUtf8InsideAString_MalformedMetadataNotInvalidOperation(string where)
+    {
+        // Regression (bench/fuzz): JsonDocument accepts the structure; reading the string threw InvalidOperationException.
+        var json = where == "timestamp" ? Timestamp("{\"_type\":\"time\u00ffstamp\"}") : Encoding.UTF8.GetBytes("{\"signatures\":[{\"keyid\":\"\u00ff\",\"sig\":\"00\"}],\"signed\":{}}");
+        var at = Array.IndexOf(json, (byte)0xC3); // the UTF-8 lead byte of U+00FF; alone it is invalid UTF-8
+        json[at] = 0xFF;
+        json = [.. json[..(at + 1)], .. json[(at + 2)..]];
+
+        var ex = Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(json, "timestamp.json"));
+
+        ex.Message.ShouldContain("timestamp.json: not valid UTF-8");
+    }
+
+    [Theory]
+    [InlineData("""{"signatures":[],"signed":{"_type":"\udfff"}}""")]
+    [InlineData("""{"signatures":[{"keyid":"\ud800","sig":"00"}],"signed":{}}""")]
+    [InlineData("""{"signatures":[],"signed":{"\ud800x":1}}""")]
+    public void ParseTimestamp_EscapedLoneSurrogate_MalformedMetadataNotInvalidOperation(string json)
+    {
+        // Regression (bench/fuzz, as above for an escaped surrogate, which is valid UTF-8 but not text).
+        var ex = Should.Throw<MalformedMetadataException>(() => MetadataCodec.ParseTimestamp(Encoding.UTF8.GetBytes(json), "timestamp.json"));
+
+        ex.Message.ShouldContain("lone UTF-16 surrogate");
+    }
+
+    [Theory]
     [InlineData("", "not valid JSON")]
     [InlineData("{\"signed\":", "not valid JSON")]
     [InlineData("[]", "$: expected an object")]
