@@ -2,6 +2,7 @@ using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Http;
 using Ringfence.Content;
 using Ringfence.Protocol;
+using Ringfence.Rollouts.Reconcile;
 using Ringfence.Server.Http;
 using Ringfence.Server.Rollouts;
 
@@ -39,8 +40,9 @@ public static class ServerTargets
         },
         ["CreateRolloutRequest"] = input =>
         {
-            if (Read(input, ProtocolJsonContext.Default.CreateRolloutRequest) is { } request)
-                _ = RolloutPlans.Validate(request.Rings ?? RolloutPlans.Standard);
+            // What rollout creation checks of a given plan: the engine's plan of percentage rings, validated.
+            if (Read(input, ProtocolJsonContext.Default.CreateRolloutRequest) is { Rings: { } rings })
+                _ = RolloutSpecs.PercentPlan(rings.Select(r => new PercentRing(r.Name ?? "", r.Percent, TimeSpan.FromMinutes(r.BakeMinutes)))).Validate();
         },
         ["RolloutActionRequest"] = input => Read(input, ProtocolJsonContext.Default.RolloutActionRequest),
         ["KillSwitchRequest"] = input => Read(input, ProtocolJsonContext.Default.KillSwitchRequest),
