@@ -31,6 +31,7 @@ public sealed partial class ControlPlane(
     TargetSnapshotHolder snapshot,
     HostAuth hostAuth,
     Tuf.ServerTufRepository tuf,
+    RolloutTransitions transitions,
     ILogger<ControlPlane> logger)
 {
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -369,7 +370,7 @@ public sealed partial class ControlPlane(
 
     private static bool SameHeartbeatRun(TelemetryEvent a, TelemetryEvent b) =>
         a.Kind == TelemetryKind.Heartbeat && b.Kind == TelemetryKind.Heartbeat
-        && a.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs == b.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs
+        && a.At.ToUnixTimeMilliseconds() / TelemetryStore.WindowMs == b.At.ToUnixTimeMilliseconds() / TelemetryStore.WindowMs
         && a.Channel == b.Channel && a.ContentVersion == b.ContentVersion && a.ContentHash == b.ContentHash
         && a.InstanceId == b.InstanceId && a.BootCrash == b.BootCrash && a.Detail == b.Detail;
 

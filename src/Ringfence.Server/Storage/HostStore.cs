@@ -82,4 +82,27 @@ public static class HostStore
     public static async Task<Dictionary<string, string?>> ChannelsOfAsync(DbConnection c, DbTransaction tx, string hostId) =>
         (await c.QueryAsync<(string, string?)>("SELECT channel, active_hash FROM host_channels WHERE host_id = @hostId", new { hostId }, tx))
             .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Hosts last seen in [<paramref name="from"/>, <paramref name="cutoff"/>), counted by whether they run
+    /// <paramref name="sha"/> on <paramref name="channel"/> (1) or not (0).
+    /// </summary>
+    public static async Task<Dictionary<long, long>> SilentHostsAsync(DbConnection c, string sha, string channel, long cutoff, long from) =>
+        (await c.QueryAsync<(long, long)>(
+            """
+            SELECT CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END, COUNT(*)
+            FROM hosts h LEFT JOIN host_channels hc ON hc.host_id = h.host_id AND hc.channel = @channel
+            WHERE h.last_seen < @cutoff AND h.last_seen >= @from
+            GROUP BY CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END
+            """, new { sha, channel, cutoff, from }))
+            .ToDictionary(x => x.Item1, x => x.Item2);
+
+    public static Task<long> CountAsync(DbConnection c) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+
+    public static Task<long> CountSeenSinceAsync(DbConnection c, long since) =>
+        c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE last_seen >= @since", new { since });
+
+    /// <summary>The fleet's agent builds with host counts.</summary>
+    public static async Task<List<(string AgentBuild, long Hosts)>> BuildCountsAsync(DbConnection c) =>
+        (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts GROUP BY agent_build ORDER BY agent_build")).AsList();
 }
