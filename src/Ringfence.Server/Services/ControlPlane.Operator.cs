@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Ringfence.Protocol;
 using Ringfence.Server.Audit;
 using Ringfence.Server.Auth;

@@ -45,4 +45,9 @@ public static class CatalogStore
     /// <summary>The known-bad list's version (it only goes up).</summary>
     public static async Task<long> KnownBadVersionAsync(DbConnection c) =>
         long.Parse(await c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE name = 'known_bad_version'") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Every published channel file, without its content or findings (what target resolution needs).</summary>
+    public static async Task<List<ChannelFileRow>> TargetsAsync(DbConnection c) =>
+        (await c.QueryAsync<ChannelFileRow>(
+            "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, '[]' AS findings_json FROM channel_files")).AsList();
 }

@@ -105,4 +105,31 @@ public static class HostStore
     /// <summary>The fleet's agent builds with host counts.</summary>
     public static async Task<List<(string AgentBuild, long Hosts)>> BuildCountsAsync(DbConnection c) =>
         (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts GROUP BY agent_build ORDER BY agent_build")).AsList();
+
+    /// <summary>Stores a newly enrolled host, seen now.</summary>
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, string hostId, string hostname, string credentialHash, string agentBuild, string os, string osBuild,
+        string groupsJson, long now) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, enrolled_at, last_seen)
+            VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groupsJson, '[]', 0, @now, @now)
+            """, new { hostId, hostname, credentialHash, agentBuild, os, osBuild, groupsJson, now }, tx);
+
+    /// <summary>Moves hosts' last_seen forward (never back); each parameter carries hostId and seen.</summary>
+    public static Task TouchLastSeenAsync(DbConnection c, DbTransaction tx, IEnumerable<object> hostsSeen) =>
+        c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", hostsSeen, tx);
+
+    /// <summary>Stores what a check-in reports: the host's configuration, failed boots, and what it runs on each channel.</summary>
+    public static async Task WriteReportAsync(DbConnection c, DbTransaction tx, string hostId, string agentBuild, string os, string osBuild, string channelsJson, long failedBoots,
+        IEnumerable<(string Channel, long? Version, string? Hash)> channels, long now)
+    {
+        await c.ExecuteAsync(
+            "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
+            new { agentBuild, os, osBuild, channelsJson, failedBoots, now, hostId }, tx);
+        await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId }, tx);
+        foreach (var (channel, version, hash) in channels)
+            await c.ExecuteAsync(
+                "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
+                new { hostId, channel, version, hash }, tx);
+    }
 }

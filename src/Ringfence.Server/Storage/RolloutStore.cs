@@ -92,4 +92,11 @@ public static class RolloutStore
         (await c.QueryAsync<DecisionRow>(
             rolloutId is null ? "SELECT * FROM decisions ORDER BY at DESC, id LIMIT 500" : "SELECT * FROM decisions WHERE rollout_id = @rolloutId ORDER BY at, id",
             new { rolloutId })).AsList();
+
+    /// <summary>Rollouts past approval, per channel newest version first (what target resolution needs).</summary>
+    public static async Task<List<RolloutRow>> ApprovedAsync(DbConnection c) =>
+        (await c.QueryAsync<RolloutRow>("SELECT * FROM rollouts WHERE status <> 'PendingApproval' ORDER BY channel, version DESC, created_at DESC")).AsList();
+
+    public static async Task<HashSet<string>> KnownBadHashesAsync(DbConnection c) =>
+        (await c.QueryAsync<string>("SELECT sha256 FROM known_bad")).ToHashSet(StringComparer.Ordinal);
 }
