@@ -30,6 +30,29 @@ public sealed class TelemetryEventRow
     public string OsBuild { get; set; } = "";
 }
 
+/// <summary>One rollout's counter of one ring and minute, summed over configurations.</summary>
+public sealed class CounterSeriesRow
+{
+    public long Ring { get; set; }
+    public long WindowStart { get; set; }
+    public string Kind { get; set; } = "";
+    public long Total { get; set; }
+}
+
+/// <summary>A stored Crash, Revert or Quarantine event naming some content, with its host's configuration.</summary>
+public sealed class BreadcrumbRow
+{
+    public long At { get; set; }
+    public string Kind { get; set; } = "";
+    public long BootCrash { get; set; }
+    public string? ContentHash { get; set; }
+    public string HostId { get; set; } = "";
+    public string? InstanceId { get; set; }
+    public string? Detail { get; set; }
+    public string AgentBuild { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+}
+
 /// <summary>
 /// The SQL of telemetry ingest: one row per batch (key, content hash, sequence) and its events, in one transaction.
 /// The key is bound to the content: the same key with the same content is a duplicate (stored once), with other
@@ -123,4 +146,27 @@ public sealed class TelemetryStore(Database db)
         (await c.QueryAsync<(string, long)>(
             "SELECT kind, SUM(count) FROM telemetry_counters WHERE rollout_id = @rolloutId AND ring = @ring GROUP BY kind", new { rolloutId, ring }))
             .ToDictionary(x => x.Item1, x => x.Item2);
+
+    /// <summary>
+    /// A rollout's counters per ring, minute and kind, summed over configurations, at most <paramref name="max"/> rows.
+    /// PostgreSQL sums a BIGINT to NUMERIC, hence the cast.
+    /// </summary>
+    public static async Task<List<CounterSeriesRow>> CounterSeriesAsync(DbConnection c, string rolloutId, int max) =>
+        (await c.QueryAsync<CounterSeriesRow>(
+            """
+            SELECT ring, window_start, kind, CAST(SUM(count) AS BIGINT) AS total FROM telemetry_counters
+            WHERE rollout_id = @id
+            GROUP BY ring, window_start, kind
+            ORDER BY ring, window_start, kind LIMIT @max
+            """, new { id = rolloutId, max })).AsList();
+
+    /// <summary>The latest <paramref name="max"/> Crash, Revert and Quarantine events naming <paramref name="sha"/>.</summary>
+    public static async Task<List<BreadcrumbRow>> BreadcrumbsAsync(DbConnection c, string sha, int max) =>
+        (await c.QueryAsync<BreadcrumbRow>(
+            """
+            SELECT e.at, e.kind, e.boot_crash, e.content_hash, e.host_id, e.instance_id, e.detail, h.agent_build, h.os_build
+            FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
+            WHERE e.content_hash = @sha AND e.kind IN ('Crash', 'Revert', 'Quarantine')
+            ORDER BY e.at DESC, e.host_id LIMIT @max
+            """, new { sha, max })).AsList();
 }
