@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Dapper;
 using Ringfence.Protocol;
 using Ringfence.Server.Audit;
 using Ringfence.Server.Hosting;
@@ -19,16 +18,16 @@ namespace Ringfence.Server.Controller;
 /// decision with a deterministic id, so a pass repeated after a crash, or raced by another node, cannot take a
 /// decision twice.
 /// </summary>
-public sealed partial class RolloutController(
+public sealed class RolloutController(
     Database db,
     RingfenceServerOptions options,
     TimeProvider time,
     TargetSnapshotHolder snapshot,
     Tuf.ServerTufRepository tuf,
-    ILogger<RolloutController> logger)
+    RolloutTransitions transitions)
 {
     /// <summary>Counter window: one minute.</summary>
-    public const long WindowMs = 60_000;
+    public const long WindowMs = TelemetryStore.WindowMs;
 
     public async Task RunOnceAsync(CancellationToken ct)
     {
@@ -46,16 +45,10 @@ public sealed partial class RolloutController(
         {
             var n = await db.InTransactionAsync(async (c, tx) =>
             {
-                var events = (await c.QueryAsync<EventRow>(
-                    """
-                    SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, e.instance_id, e.count, h.agent_build, h.os_build
-                    FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
-                    WHERE e.aggregated = 0 ORDER BY e.received_at, e.host_id, e.idempotency_key, e.idx LIMIT 2000
-                    """, transaction: tx)).AsList();
+                var events = await TelemetryStore.UnaggregatedAsync(c, tx);
                 if (events.Count == 0)
                     return 0;
-                var rollouts = (await c.QueryAsync<RolloutRow>(
-                    "SELECT * FROM rollouts WHERE status IN ('Progressing', 'Paused', 'Halted')", transaction: tx)).AsList();
+                var rollouts = await RolloutStore.CountingAsync(c, tx);
                 var counters = new Dictionary<(string, long, string, string, long, string), long>();
                 var attributed = new HashSet<(string Rollout, string Host, long At)>();
                 // Every crash counts once: per host, the larger of its Crash events and its check-ins' reported crashes
@@ -90,14 +83,14 @@ public sealed partial class RolloutController(
                     }
                 }
                 foreach (var ((rollout, ring, build, osBuild, window, kind), count) in counters)
-                    await AddCounterAsync(c, tx, rollout, ring, build, osBuild, window, kind, count);
+                    await TelemetryStore.AddCounterAsync(c, tx, rollout, ring, build, osBuild, window, kind, count);
                 foreach (var (rollout, host, at) in attributed)
-                    await c.ExecuteAsync("INSERT INTO attributed_hosts (rollout_id, host_id, at) VALUES (@rollout, @host, @at) ON CONFLICT DO NOTHING", new { rollout, host, at }, tx);
-                await c.ExecuteAsync("UPDATE telemetry_events SET aggregated = 1 WHERE host_id = @HostId AND idempotency_key = @IdempotencyKey AND idx = @Idx", events, tx);
+                    await RolloutStore.AddAttributedHostAsync(c, tx, rollout, host, at);
+                await TelemetryStore.MarkAggregatedAsync(c, tx, events);
                 return events.Count;
             }, ct);
             total += n;
-            if (n < 2000)
+            if (n < TelemetryStore.AggregateBatch)
                 return total;
         }
     }
@@ -116,8 +109,7 @@ public sealed partial class RolloutController(
             var hosts = await HostStore.UncountedReportsAsync(c, tx, before);
             if (hosts.Count == 0)
                 return 0;
-            var rollouts = (await c.QueryAsync<RolloutRow>(
-                "SELECT * FROM rollouts WHERE status IN ('Progressing', 'Paused', 'Halted')", transaction: tx)).AsList();
+            var rollouts = await RolloutStore.CountingAsync(c, tx);
             foreach (var h in hosts)
             {
                 var runs = await HostStore.ChannelsOfAsync(c, tx, h.HostId);
@@ -126,7 +118,7 @@ public sealed partial class RolloutController(
                     var exposed = runs.TryGetValue(r.Channel, out var hash) && hash == r.Sha256;
                     if (!exposed && r.Status == nameof(RolloutStatus.Halted))
                         continue;
-                    await AddCounterAsync(c, tx, r.Id, r.CurrentRing, h.AgentBuild, h.OsBuild, window, exposed ? "crash:exposed" : "crash:control", h.Uncounted);
+                    await TelemetryStore.AddCounterAsync(c, tx, r.Id, r.CurrentRing, h.AgentBuild, h.OsBuild, window, exposed ? "crash:exposed" : "crash:control", h.Uncounted);
                 }
                 await HostStore.MarkReportsCountedAsync(c, tx, h.HostId);
             }
@@ -137,25 +129,15 @@ public sealed partial class RolloutController(
     /// <summary>How long a check-in's crash report waits for the host's own Crash events before it counts.</summary>
     public TimeSpan ReportGrace => TimeSpan.FromSeconds(2 * options.CheckInIntervalSeconds);
 
-    private static Task AddCounterAsync(System.Data.Common.DbConnection c, System.Data.Common.DbTransaction tx, string rollout, long ring, string build, string osBuild, long window, string kind, long count) =>
-        c.ExecuteAsync(
-            """
-            INSERT INTO telemetry_counters (rollout_id, ring, agent_build, os_build, window_start, kind, count)
-            VALUES (@rollout, @ring, @build, @osBuild, @window, @kind, @count)
-            ON CONFLICT (rollout_id, ring, agent_build, os_build, window_start, kind) DO UPDATE SET count = telemetry_counters.count + excluded.count
-            """, new { rollout, ring, build, osBuild, window, kind, count }, tx);
-
     public async Task ReconcileAllAsync(CancellationToken ct)
     {
         List<RolloutRow> rows;
         bool kill;
         await using (var c = await db.OpenAsync(ct))
         {
-            kill = await c.ExecuteScalarAsync<long>("SELECT engaged FROM kill_switch WHERE id = 1") != 0;
+            kill = await CatalogStore.KillSwitchEngagedAsync(c);
             // The kill switch halts every active rollout, not only those deploying or baking.
-            rows = (await c.QueryAsync<RolloutRow>(kill
-                ? "SELECT * FROM rollouts WHERE status IN ('PendingApproval', 'Progressing', 'Paused') ORDER BY created_at"
-                : "SELECT * FROM rollouts WHERE status = 'Progressing' ORDER BY created_at")).AsList();
+            rows = await RolloutStore.ToReconcileAsync(c, kill);
         }
         var changed = false;
         foreach (var row in rows)
@@ -183,18 +165,9 @@ public sealed partial class RolloutController(
         // A host is lost when it has not checked in for three intervals (last_seen is written to the minute).
         var lossAfterMs = Math.Max(3 * intervalMs, 180_000) + 60_000;
         await using var c = await db.OpenAsync(ct);
-        var counts = (await c.QueryAsync<(string, long)>(
-            "SELECT kind, SUM(count) FROM telemetry_counters WHERE rollout_id = @id AND ring = @ring GROUP BY kind", new { id = row.Id, ring = (long)ring }))
-            .ToDictionary(x => x.Item1, x => x.Item2);
-        var silent = (await c.QueryAsync<(long, long)>(
-            """
-            SELECT CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END, COUNT(*)
-            FROM hosts h LEFT JOIN host_channels hc ON hc.host_id = h.host_id AND hc.channel = @channel
-            WHERE h.last_seen < @cutoff AND h.last_seen >= @from
-            GROUP BY CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END
-            """, new { sha = row.Sha256, channel = row.Channel, cutoff = nowMs - lossAfterMs, from = startMs - lossAfterMs }))
-            .ToDictionary(x => x.Item1, x => x.Item2);
-        var attributed = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM attributed_hosts WHERE rollout_id = @id", new { id = row.Id });
+        var counts = await TelemetryStore.CountsByKindAsync(c, row.Id, ring);
+        var silent = await HostStore.SilentHostsAsync(c, row.Sha256, row.Channel, nowMs - lossAfterMs, startMs - lossAfterMs);
+        var attributed = await RolloutStore.AttributedHostsAsync(c, row.Id);
         long Get(string k) => counts.GetValueOrDefault(k);
         // Online host-hours come from heartbeats (one per check-in cycle), never from hosts × wall-clock time.
         var interval = TimeSpan.FromSeconds(options.CheckInIntervalSeconds);
@@ -208,7 +181,7 @@ public sealed partial class RolloutController(
     private async Task<RolloutSpec> SpecAsync(RolloutRow row, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var json = await c.ExecuteScalarAsync<string>("SELECT validated_builds_json FROM channel_files WHERE channel = @channel AND version = @version", new { channel = row.Channel, version = row.Version });
+        var json = await CatalogStore.ValidatedBuildsJsonAsync(c, null, row.Channel, row.Version);
         var builds = json is null ? [] : JsonSerializer.Deserialize(json, ServerJsonContext.Default.ListString) ?? [];
         return EngineInputs.SpecOf(row, builds);
     }
@@ -250,69 +223,19 @@ public sealed partial class RolloutController(
         return await StoreAsync(row, result, now, ct);
     }
 
-    /// <summary>Stores the engine's new state and its decisions in one transaction, compare-and-set on updated_at.</summary>
+    /// <summary>Stores the engine's new state and its decisions through the one transition path, in one transaction.</summary>
     private async Task<bool> StoreAsync(RolloutRow row, ReconcileResult result, DateTimeOffset now, CancellationToken ct)
     {
-        var nowMs = now.ToUnixTimeMilliseconds();
+        // Why it stopped: a failed gate's halt, not the automatic rollback that follows it.
+        var reason = (result.Decisions.LastOrDefault(d => d.Kind == "halt") ?? result.Decisions[^1]).Reason;
+        var transition = new RolloutTransition(row, result.State, result.Decisions, "controller", reason);
         try
         {
-            return await db.InTransactionAsync(async (c, tx) =>
-            {
-                var next = result.State;
-                var updated = await c.ExecuteAsync(
-                    """
-                    UPDATE rollouts SET status = @status, current_ring = @ring, ring_entered_at = @entered, status_reason = @reason, engine_state_json = @engine, updated_at = @now
-                    WHERE id = @id AND updated_at = @was AND status = @wasStatus
-                    """,
-                    new
-                    {
-                        status = RolloutReconciler.StatusOf(next.Phase).ToString(), ring = (long)next.Ring, entered = next.RingStartedAt?.ToUnixTimeMilliseconds(),
-                        // Why it stopped: a failed gate's halt, not the automatic rollback that follows it.
-                        reason = (result.Decisions.LastOrDefault(d => d.Kind == "halt") ?? result.Decisions[^1]).Reason, engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
-                        now = Math.Max(nowMs, row.UpdatedAt + 1), id = row.Id, was = row.UpdatedAt, wasStatus = row.Status,
-                    }, tx);
-                if (updated == 0)
-                    return false;
-                foreach (var d in result.Decisions)
-                {
-                    var evidence = d.Evidence is null ? null : JsonSerializer.Serialize(d.Evidence, ServerJsonContext.Default.GateEvidence);
-                    if (!await ControlPlane.TryInsertDecisionAsync(c, tx, d.Id, row.Id, d.Kind, d.Ring, nowMs, "controller", d.Reason, evidence))
-                        throw new DecisionAlreadyTakenException(d.Id);
-                    // A rollback takes the content off every host, and agents refuse it from then on; a halt leaves hosts as they are.
-                    if (d.Kind == "rollback")
-                        await ControlPlane.AddKnownBadAsync(c, tx, tuf, row, d.Reason, nowMs);
-                    await AuditLog.AppendAsync(c, tx, db.Provider, nowMs, "controller", "rollout." + d.Kind, row.Id, evidence);
-                    LogDecision(d.Id, d.Reason);
-                }
-                return true;
-            }, ct);
+            return await db.InTransactionAsync((c, tx) => transitions.ApplyAsync(c, tx, transition, now.ToUnixTimeMilliseconds()), ct);
         }
         catch (DecisionAlreadyTakenException)
         {
             return false;
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Decision {DecisionId}: {Reason}")]
-    private partial void LogDecision(string decisionId, string reason);
-
-    internal sealed class EventRow
-    {
-        public string HostId { get; set; } = "";
-        public string IdempotencyKey { get; set; } = "";
-        public long Idx { get; set; }
-        public string Kind { get; set; } = "";
-        public long At { get; set; }
-        public string? Channel { get; set; }
-        public string? ContentHash { get; set; }
-        /// <summary>The crash breadcrumb: the instance being evaluated when the host went down; null outside the interpreter.</summary>
-        public string? InstanceId { get; set; }
-        /// <summary>Events this row stands for (a folded run of heartbeats), else 1.</summary>
-        public long Count { get; set; } = 1;
-        public string AgentBuild { get; set; } = "";
-        public string OsBuild { get; set; } = "";
-    }
 }
-
-/// <summary>Raised inside a transaction when a decision id already exists, so the whole step rolls back.</summary>
-public sealed class DecisionAlreadyTakenException(string id) : Exception($"decision {id} was already taken");

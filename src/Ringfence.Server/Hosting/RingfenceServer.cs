@@ -53,6 +53,7 @@ public static class RingfenceServer
         services.AddSingleton<Audit.AuditSigner>();
         services.AddSingleton<Audit.AuditCheckpointer>();
         services.AddSingleton<TargetSnapshotHolder>();
+        services.AddSingleton<Rollouts.RolloutTransitions>();
         services.AddSingleton<ControlPlane>();
         services.AddSingleton(_ => Content.BuildCatalog.Load(options));
         services.AddSingleton<IChannelFileInspector, Content.FleetAwareInspector>();

@@ -2,7 +2,6 @@ using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Ringfence.Protocol;
 using Ringfence.Server.Audit;
 using Ringfence.Server.Auth;
@@ -21,8 +20,7 @@ public sealed partial class ControlPlane
     public async Task<IReadOnlyList<BuildHostCount>> FleetBuildsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        return (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts GROUP BY agent_build ORDER BY agent_build"))
-            .Select(x => new BuildHostCount(x.Item1, x.Item2)).ToList();
+        return (await HostStore.BuildCountsAsync(c)).Select(x => new BuildHostCount(x.AgentBuild, x.Hosts)).ToList();
     }
 
     public async Task<Outcome<ChannelFileDto>> PublishAsync(OperatorPrincipal by, PublishChannelFileRequest request, CancellationToken ct)
@@ -66,19 +64,10 @@ public sealed partial class ControlPlane
         var now = Now;
         var stored = await db.InTransactionAsync(async (c, tx) =>
         {
-            var exists = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM channel_files WHERE channel = @channel AND version >= @version", new { channel, version }, tx);
-            if (exists > 0)
+            if (await CatalogStore.HasVersionAtLeastAsync(c, tx, channel, version))
                 return false;
-            await c.ExecuteAsync(
-                """
-                INSERT INTO channel_files (channel, version, sha256, target_name, length, content, published_at, published_by, validated_builds_json, findings_json)
-                VALUES (@channel, @version, @sha, @targetName, @length, @content, @now, @by, @validated, @findings)
-                """,
-                new
-                {
-                    channel, version, sha, targetName, length = (long)bytes.Length, content = request.Content, now, by = by.Name,
-                    validated = Json(validated, ServerJsonContext.Default.ListString), findings = Json([.. inspection.Findings], ServerJsonContext.Default.ListValidationFinding),
-                }, tx);
+            await CatalogStore.InsertChannelFileAsync(c, tx, channel, version, sha, targetName, bytes.Length, request.Content, now, by.Name,
+                Json(validated, ServerJsonContext.Default.ListString), Json([.. inspection.Findings], ServerJsonContext.Default.ListValidationFinding));
             // Signed in the same transaction: agents can verify every file a check-in can name.
             await tuf.AddTargetAsync(c, tx, targetName, bytes);
             await AuditAsync(c, tx, by.Actor, "channel-file.publish", $"{channel}/{version}", Details(("sha256", sha), ("builds", string.Join(",", validated))));
@@ -93,8 +82,7 @@ public sealed partial class ControlPlane
     public async Task<IReadOnlyList<ChannelFileDto>> ListChannelFilesAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<ChannelFileRow>(
-            "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, findings_json FROM channel_files ORDER BY published_at DESC, channel, version DESC");
+        var rows = await CatalogStore.ListChannelFilesAsync(c);
         return rows.Select(r => new ChannelFileDto(r.Channel, r.Version, r.Sha256, r.TargetName, r.Length, DateTimeOffset.FromUnixTimeMilliseconds(r.PublishedAt), r.PublishedBy,
             JsonSerializer.Deserialize(r.ValidatedBuildsJson, ServerJsonContext.Default.ListString) ?? [],
             JsonSerializer.Deserialize(r.FindingsJson, ServerJsonContext.Default.ListValidationFinding) ?? [])).ToList();
@@ -123,32 +111,20 @@ public sealed partial class ControlPlane
         var now = Now;
         var problem = await db.InTransactionAsync<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>(async (c, tx) =>
         {
-            var file = await c.QueryFirstOrDefaultAsync<ChannelFileRow>(
-                "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, findings_json FROM channel_files WHERE channel = @channel AND version = @version",
-                new { channel = request.Channel, version = request.Version }, tx);
+            var file = await CatalogStore.FindChannelFileAsync(c, tx, request.Channel, request.Version);
             if (file is null)
                 return Problems.NotFound($"channel file {request.Channel}/{request.Version} is not published");
-            if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM known_bad WHERE sha256 = @sha", new { sha = file.Sha256 }, tx) > 0)
+            if (await RolloutStore.IsKnownBadAsync(c, tx, file.Sha256))
                 return Problems.Conflict($"channel file {request.Channel}/{request.Version} is on the known-bad list");
-            var busy = await c.ExecuteScalarAsync<string?>(
-                "SELECT id FROM rollouts WHERE channel = @channel AND status IN ('PendingApproval', 'Progressing', 'Paused') LIMIT 1", new { channel = request.Channel }, tx);
+            var busy = await RolloutStore.ActiveOnChannelAsync(c, tx, request.Channel);
             if (busy is not null)
                 return Problems.Conflict($"rollout {busy} is still active on channel {request.Channel}; halt it or let it complete first");
             // The engine builds the spec, composing the coverage ring over the fleet as it is now; stored, never recomputed.
             var validated = JsonSerializer.Deserialize(file.ValidatedBuildsJson, ServerJsonContext.Default.ListString) ?? [];
             var spec = EngineInputs.Create(id, request.Channel, request.Version, request.Emergency, rings, validated, await HostStore.ConfigurationCountsAsync(c, tx)).Spec;
-            await c.ExecuteAsync(
-                """
-                INSERT INTO rollouts (id, channel, version, sha256, emergency, status, current_ring, ring_entered_at, plan_json, approvers_json, created_at, created_by, status_reason, updated_at, engine_state_json, spec_json)
-                VALUES (@id, @channel, @version, @sha, @emergency, 'PendingApproval', 0, NULL, '[]', '[]', @now, @by, @reason, @now, @engine, @spec)
-                """,
-                new
-                {
-                    id, channel = request.Channel, version = request.Version, sha = file.Sha256, emergency = request.Emergency ? 1L : 0L, spec = EngineInputs.Serialize(spec),
-                    now, by = by.Name, reason = request.Reason,
-                    // Published content passed the fleet-aware validator: the engine starts at Validated, waiting for approval.
-                    engine = JsonSerializer.Serialize(new Ringfence.Rollouts.Reconcile.RolloutState(id, Ringfence.Rollouts.Reconcile.RolloutPhase.Validated, 0, 0), ServerJsonContext.Default.RolloutState),
-                }, tx);
+            // Published content passed the fleet-aware validator: the engine starts at Validated, waiting for approval.
+            var engine = JsonSerializer.Serialize(new Ringfence.Rollouts.Reconcile.RolloutState(id, Ringfence.Rollouts.Reconcile.RolloutPhase.Validated, 0, 0), ServerJsonContext.Default.RolloutState);
+            await RolloutStore.InsertAsync(c, tx, id, request.Channel, request.Version, file.Sha256, request.Emergency, now, by.Name, request.Reason, engine, EngineInputs.Serialize(spec));
             await AuditAsync(c, tx, by.Actor, "rollout.create", id, Details(("channel", request.Channel), ("version", request.Version), ("emergency", request.Emergency), ("reason", request.Reason)));
             return null;
         }, ct);
@@ -160,14 +136,14 @@ public sealed partial class ControlPlane
     public async Task<RolloutDto?> GetRolloutAsync(string id, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id });
+        var row = await RolloutStore.FindAsync(c, null, id);
         return row is null ? null : await ToDtoAsync(c, row);
     }
 
     public async Task<IReadOnlyList<RolloutDto>> ListRolloutsAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = (await c.QueryAsync<RolloutRow>("SELECT * FROM rollouts ORDER BY created_at DESC, id LIMIT 200")).AsList();
+        var rows = await RolloutStore.LatestAsync(c);
         var list = new List<RolloutDto>();
         foreach (var row in rows)
             list.Add(await ToDtoAsync(c, row));
@@ -177,8 +153,7 @@ public sealed partial class ControlPlane
     private async Task<RolloutDto> ToDtoAsync(DbConnection c, RolloutRow row)
     {
         var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, null, row));
-        var exposed = await c.ExecuteScalarAsync<long>(
-            "SELECT COUNT(*) FROM host_channels WHERE channel = @channel AND active_hash = @sha", new { channel = row.Channel, sha = row.Sha256 });
+        var exposed = await RolloutStore.ExposedHostsAsync(c, row.Channel, row.Sha256);
         var status = Enum.Parse<RolloutStatus>(row.Status);
         var census = await CensusAsync(c, row, spec, exposed);
         var rings = new List<RingProgress>();
@@ -198,8 +173,7 @@ public sealed partial class ControlPlane
 
     private static async Task<List<string>> ValidatedBuildsAsync(DbConnection c, DbTransaction? tx, RolloutRow row)
     {
-        var json = await c.ExecuteScalarAsync<string>("SELECT validated_builds_json FROM channel_files WHERE channel = @channel AND version = @version",
-            new { channel = row.Channel, version = row.Version }, tx);
+        var json = await CatalogStore.ValidatedBuildsJsonAsync(c, tx, row.Channel, row.Version);
         return json is null ? [] : JsonSerializer.Deserialize(json, ServerJsonContext.Default.ListString) ?? [];
     }
 
@@ -208,7 +182,7 @@ public sealed partial class ControlPlane
 
     private async Task<Rollouts.RingCensus> CensusAsync(DbConnection c, RolloutRow row, Ringfence.Rollouts.Reconcile.RolloutSpec spec, long exposed)
     {
-        var hosts = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+        var hosts = await HostStore.CountAsync(c);
         if (_census.TryGetValue(row.Id, out var cached) && cached.Hosts == hosts && cached.Exposed == exposed)
             return cached.Census;
         var census = Rollouts.RingCensus.Take(spec, EngineInputs.StateOf(row), await HostStore.PlacementRowsAsync(c), await HostStore.ActiveHashesAsync(c, row.Channel),
@@ -236,96 +210,59 @@ public sealed partial class ControlPlane
         if (reason is { Length: > 1024 })
             return Problems.Invalid("$.reason: at most 1024 characters");
         var now = Now;
-        var problem = await db.InTransactionAsync<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>(async (c, tx) =>
+        Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult? problem;
+        try
         {
-            var row = await c.QueryFirstOrDefaultAsync<RolloutRow>("SELECT * FROM rollouts WHERE id = @id", new { id }, tx);
-            if (row is null)
-                return Problems.NotFound($"rollout {id} does not exist");
-            var state = EngineInputs.StateOf(row);
-            var status = RolloutReconciler.StatusOf(state.Phase);
-            var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, tx, row))
-                with { RequiresTwoApprovals = await RetiringChannelFiles.IsRetiringAsync(c, tx, row.Channel, row.Version) };
-            var kill = await c.ExecuteScalarAsync<long>("SELECT engaged FROM kill_switch WHERE id = 1", transaction: tx) != 0;
-            var command = new OperatorCommand(action switch
+            problem = await db.InTransactionAsync<Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult?>(async (c, tx) =>
             {
-                RolloutAction.Approve => OperatorCommandKind.Approve,
-                RolloutAction.Pause => OperatorCommandKind.Pause,
-                RolloutAction.Resume => OperatorCommandKind.Resume,
-                RolloutAction.Halt => OperatorCommandKind.Halt,
-                _ => OperatorCommandKind.Rollback,
-            }, by.Name, reason);
-            var result = RolloutReconciler.Command(spec, state, command, DateTimeOffset.FromUnixTimeMilliseconds(now), kill);
-            if (result.Refusal is { } refusal)
-                return Problems.Conflict($"rollout {id}: {refusal}");
-            var next = result.State;
-            var nextStatus = RolloutReconciler.StatusOf(next.Phase);
-            var kind = action.ToString().ToLowerInvariant();
-            var why = reason ?? $"{kind} by {by.Name}";
-            string[] approvers = [.. new[] { next.FirstApprover, next.SecondApprover }.OfType<string>()];
-            var updated = await c.ExecuteAsync(
-                """
-                UPDATE rollouts SET status = @next, current_ring = @ring, approvers_json = @approvers, status_reason = @why, ring_entered_at = @ringEnteredAt,
-                    engine_state_json = @engine, updated_at = @now
-                WHERE id = @id AND updated_at = @was
-                """,
-                new
+                var row = await RolloutStore.FindAsync(c, tx, id);
+                if (row is null)
+                    return Problems.NotFound($"rollout {id} does not exist");
+                var state = EngineInputs.StateOf(row);
+                var status = RolloutReconciler.StatusOf(state.Phase);
+                var spec = EngineInputs.SpecOf(row, await ValidatedBuildsAsync(c, tx, row))
+                    with { RequiresTwoApprovals = await RetiringChannelFiles.IsRetiringAsync(c, tx, row.Channel, row.Version) };
+                var kill = await CatalogStore.KillSwitchEngagedAsync(c, tx);
+                var command = new OperatorCommand(action switch
                 {
-                    next = nextStatus.ToString(), ring = (long)next.Ring, approvers = Json([.. approvers], ServerJsonContext.Default.ListString), why,
-                    ringEnteredAt = next.RingStartedAt?.ToUnixTimeMilliseconds(), engine = JsonSerializer.Serialize(next, ServerJsonContext.Default.RolloutState),
-                    now = Math.Max(now, row.UpdatedAt + 1), id, was = row.UpdatedAt,
-                }, tx);
-            if (updated == 0)
-                return Problems.Conflict($"rollout {id} changed meanwhile; retry");
-            foreach (var d in result.Decisions)
-                if (!await TryInsertDecisionAsync(c, tx, d.Id, id, d.Kind, d.Ring, now, by.Actor, d.Reason, null))
+                    RolloutAction.Approve => OperatorCommandKind.Approve,
+                    RolloutAction.Pause => OperatorCommandKind.Pause,
+                    RolloutAction.Resume => OperatorCommandKind.Resume,
+                    RolloutAction.Halt => OperatorCommandKind.Halt,
+                    _ => OperatorCommandKind.Rollback,
+                }, by.Name, reason);
+                var result = RolloutReconciler.Command(spec, state, command, DateTimeOffset.FromUnixTimeMilliseconds(now), kill);
+                if (result.Refusal is { } refusal)
+                    return Problems.Conflict($"rollout {id}: {refusal}");
+                var next = result.State;
+                var nextStatus = RolloutReconciler.StatusOf(next.Phase);
+                var kind = action.ToString().ToLowerInvariant();
+                var why = reason ?? $"{kind} by {by.Name}";
+                string[] approvers = [.. new[] { next.FirstApprover, next.SecondApprover }.OfType<string>()];
+                var transition = new RolloutTransition(row, next, result.Decisions, by.Actor, why, RollbackReason: why,
+                    ApproversJson: Json([.. approvers], ServerJsonContext.Default.ListString),
+                    Audit: new TransitionAudit("rollout." + kind, Details(("from", status), ("to", nextStatus), ("ring", next.Ring), ("reason", reason))));
+                if (!await transitions.ApplyAsync(c, tx, transition, now))
                     return Problems.Conflict($"rollout {id} changed meanwhile; retry");
-            // The engine's rollback sends every exposed host back and agents refuse the content from then on; a halt keeps hosts as they are.
-            if (nextStatus == RolloutStatus.RolledBack && status != nextStatus)
-                await AddKnownBadAsync(c, tx, tuf, row, why, now);
-            if (action == RolloutAction.Resume && status == RolloutStatus.Halted)
-            {
-                // Resuming a halted rollout takes its content off the known-bad list: an operator judged the halt wrong.
-                if (await c.ExecuteAsync("DELETE FROM known_bad WHERE sha256 = @sha", new { sha = row.Sha256 }, tx) > 0)
-                    await BumpKnownBadVersionAsync(c, tx);
-                await tuf.RemoveKnownBadAsync(c, tx, row.Sha256);
-            }
-            await AuditAsync(c, tx, by.Actor, "rollout." + kind, id, Details(("from", status), ("to", nextStatus), ("ring", next.Ring), ("reason", reason)));
-            return null;
-        }, ct);
+                return null;
+            }, ct);
+        }
+        catch (DecisionAlreadyTakenException)
+        {
+            return Problems.Conflict($"rollout {id} changed meanwhile; retry");
+        }
         if (problem is not null)
             return problem;
         await snapshot.RefreshAsync(ct);
         return (await GetRolloutAsync(id, ct))!;
     }
 
-    internal static async Task<bool> TryInsertDecisionAsync(DbConnection c, DbTransaction tx, string id, string rolloutId, string kind, int ring, long at, string actor, string reason, string? evidenceJson)
-    {
-        var inserted = await c.ExecuteAsync(
-            "INSERT INTO decisions (id, rollout_id, kind, ring, at, actor, reason, evidence_json) VALUES (@id, @rolloutId, @kind, @ring, @at, @actor, @reason, @evidenceJson) ON CONFLICT DO NOTHING",
-            new { id, rolloutId, kind, ring = (long)ring, at, actor, reason, evidenceJson }, tx);
-        return inserted == 1;
-    }
-
-    /// <summary>Lists the rollout's content as known-bad in the database and in the signed list agents fetch, in one transaction.</summary>
-    internal static async Task AddKnownBadAsync(DbConnection c, DbTransaction tx, Tuf.ServerTufRepository tuf, RolloutRow row, string reason, long now)
-    {
-        var added = await c.ExecuteAsync("INSERT INTO known_bad (sha256, channel, version, reason, added_at) VALUES (@sha, @channel, @version, @reason, @now) ON CONFLICT DO NOTHING",
-            new { sha = row.Sha256, channel = row.Channel, version = row.Version, reason, now }, tx);
-        if (added > 0)
-            await BumpKnownBadVersionAsync(c, tx);
-        await tuf.AddKnownBadAsync(c, tx, row.Sha256, $"{row.Channel}/{row.Version}: {reason}");
-    }
-
-    /// <summary>The known-bad list's version only goes up, on every change (agents refetch when it grows).</summary>
-    internal static Task BumpKnownBadVersionAsync(DbConnection c, DbTransaction tx) =>
-        c.ExecuteAsync("UPDATE settings SET value = CAST(CAST(value AS BIGINT) + 1 AS TEXT) WHERE name = 'known_bad_version'", transaction: tx);
-
     // ---------------------------------------------------------------- kill switch, fleet, logs
 
     public async Task<KillSwitchDto> GetKillSwitchAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var row = await c.QuerySingleAsync<KillSwitchRow>("SELECT engaged, reason, changed_at, changed_by FROM kill_switch WHERE id = 1");
+        var row = await CatalogStore.KillSwitchAsync(c);
         return new KillSwitchDto(row.Engaged != 0, row.Reason, row.ChangedAt is { } t ? DateTimeOffset.FromUnixTimeMilliseconds(t) : null, row.ChangedBy);
     }
 
@@ -335,8 +272,7 @@ public sealed partial class ControlPlane
             return Problems.Invalid("$.reason: at most 1024 characters");
         await db.InTransactionAsync(async (c, tx) =>
         {
-            await c.ExecuteAsync("UPDATE kill_switch SET engaged = @engaged, reason = @reason, changed_at = @now, changed_by = @by WHERE id = 1",
-                new { engaged = request.Engaged ? 1L : 0L, reason = request.Reason, now = Now, by = by.Name }, tx);
+            await CatalogStore.SetKillSwitchAsync(c, tx, request.Engaged, request.Reason, Now, by.Name);
             await AuditAsync(c, tx, by.Actor, request.Engaged ? "kill-switch.engage" : "kill-switch.release", "global", Details(("reason", request.Reason)));
             return 0;
         }, ct);
@@ -353,8 +289,8 @@ public sealed partial class ControlPlane
     {
         await using var c = await db.OpenAsync(ct);
         var hour = Now - 3_600_000;
-        var total = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
-        var seen = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE last_seen >= @hour", new { hour });
+        var total = await HostStore.CountAsync(c);
+        var seen = await HostStore.CountSeenSinceAsync(c, hour);
         var configs = await HostStore.ConfigurationCountsAsync(c);
         var dogfood = (await HostStore.PlacementRowsAsync(c))
             .Where(h => EngineInputs.TagsOf(h.GroupsJson, options.DogfoodGroups).HasFlag(Ringfence.Rollouts.Fleet.HostTags.Dogfood))
@@ -389,9 +325,7 @@ public sealed partial class ControlPlane
     public async Task<IReadOnlyList<DecisionDto>> DecisionsAsync(string? rolloutId, CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = await c.QueryAsync<DecisionRow>(
-            rolloutId is null ? "SELECT * FROM decisions ORDER BY at DESC, id LIMIT 500" : "SELECT * FROM decisions WHERE rollout_id = @rolloutId ORDER BY at, id",
-            new { rolloutId });
+        var rows = await RolloutStore.DecisionsAsync(c, rolloutId);
         return rows.Select(r => new DecisionDto(r.Id, r.RolloutId, r.Kind, (int)r.Ring, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Actor, r.Reason,
             r.EvidenceJson is null ? null : JsonDocument.Parse(r.EvidenceJson).RootElement.Clone())).ToList();
     }
@@ -414,8 +348,8 @@ public sealed partial class ControlPlane
     public async Task<KnownBadListDto> KnownBadAsync(CancellationToken ct)
     {
         await using var c = await db.OpenAsync(ct);
-        var rows = (await c.QueryAsync<KnownBadRow>("SELECT * FROM known_bad ORDER BY added_at, sha256")).AsList();
-        var version = long.Parse(await c.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE name = 'known_bad_version'") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
+        var rows = await RolloutStore.KnownBadAsync(c);
+        var version = await CatalogStore.KnownBadVersionAsync(c);
         return new KnownBadListDto(version, rows.Select(r => new KnownBadEntryDto(r.Sha256, r.Channel, r.Version, r.Reason, DateTimeOffset.FromUnixTimeMilliseconds(r.AddedAt))).ToList());
     }
 }

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using System.Text.Json;
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Ringfence.Protocol;
 using Ringfence.Server.Audit;
@@ -31,6 +30,7 @@ public sealed partial class ControlPlane(
     TargetSnapshotHolder snapshot,
     HostAuth hostAuth,
     Tuf.ServerTufRepository tuf,
+    RolloutTransitions transitions,
     ILogger<ControlPlane> logger)
 {
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -62,11 +62,11 @@ public sealed partial class ControlPlane(
         return await db.InTransactionAsync(async (c, tx) =>
         {
             string? printedKey = null, printedToken = null;
-            var keys = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys", transaction: tx);
+            var keys = await ApiKeyStore.CountAsync(c, tx);
             if (options.BootstrapAdminKey is { } configured)
             {
                 var hash = Secrets.Hash(configured);
-                if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @hash", new { hash }, tx) == 0)
+                if (!await ApiKeyStore.ExistsByHashAsync(c, tx, hash))
                     await InsertKeyAsync(c, tx, "bootstrap-admin", OperatorRole.Admin, hash, "system:bootstrap");
             }
             else if (keys == 0)
@@ -75,11 +75,11 @@ public sealed partial class ControlPlane(
                 await InsertKeyAsync(c, tx, "bootstrap-admin", OperatorRole.Admin, Secrets.Hash(printedKey), "system:bootstrap");
             }
 
-            var tokens = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enrollment_tokens", transaction: tx);
+            var tokens = await EnrollmentTokenStore.CountAsync(c, tx);
             if (options.BootstrapEnrollmentToken is { } token)
             {
                 var hash = Secrets.Hash(token);
-                if (await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM enrollment_tokens WHERE token_hash = @hash", new { hash }, tx) == 0)
+                if (!await EnrollmentTokenStore.ExistsByHashAsync(c, tx, hash))
                     await InsertTokenAsync(c, tx, "bootstrap", null, hash, "system:bootstrap");
             }
             else if (tokens == 0)
@@ -103,8 +103,7 @@ public sealed partial class ControlPlane(
     private async Task<string> InsertTokenAsync(DbConnection c, DbTransaction tx, string name, int? maxHosts, string hash, string actor)
     {
         var id = Secrets.NewId("tok_");
-        await c.ExecuteAsync("INSERT INTO enrollment_tokens (id, name, token_hash, max_hosts, used, created_at) VALUES (@id, @name, @hash, @maxHosts, 0, @now)",
-            new { id, name, hash, maxHosts = (long?)maxHosts, now = Now }, tx);
+        await EnrollmentTokenStore.InsertAsync(c, tx, id, name, hash, maxHosts, Now);
         await AuditAsync(c, tx, actor, "enrollment-token.create", id, Details(("name", name), ("maxHosts", maxHosts)));
         return id;
     }
@@ -169,22 +168,13 @@ public sealed partial class ControlPlane(
         var credentialHash = Secrets.Hash(credential);
         var ok = await db.InTransactionAsync(async (c, tx) =>
         {
-            var token = await c.QueryFirstOrDefaultAsync<TokenRow>(
-                "SELECT id, max_hosts AS Max, used FROM enrollment_tokens WHERE token_hash = @tokenHash", new { tokenHash }, tx);
+            var token = await EnrollmentTokenStore.FindByHashAsync(c, tx, tokenHash);
             if (token is null || (token.Max is { } max && token.Used >= max))
                 return false;
-            await c.ExecuteAsync("UPDATE enrollment_tokens SET used = used + 1 WHERE id = @id", new { id = token.Id }, tx);
+            await EnrollmentTokenStore.MarkUsedAsync(c, tx, token.Id);
             var cfg = request.Configuration;
-            await c.ExecuteAsync(
-                """
-                INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, enrolled_at, last_seen)
-                VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groups, '[]', 0, @now, @now)
-                """,
-                new
-                {
-                    hostId, hostname = request.Hostname, credentialHash, agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild,
-                    groups = Json([.. request.Groups ?? []], ServerJsonContext.Default.ListString), now = Now,
-                }, tx);
+            await HostStore.InsertAsync(c, tx, hostId, request.Hostname, credentialHash, cfg.AgentBuild, cfg.Os, cfg.OsBuild,
+                Json([.. request.Groups ?? []], ServerJsonContext.Default.ListString), Now);
             return true;
         }, ct);
         if (!ok)
@@ -239,7 +229,11 @@ public sealed partial class ControlPlane(
             return 0;
         // Short transactions, so check-ins that do change something never wait long for the single writer.
         foreach (var chunk in batch.Chunk(LastSeenRowsPerTransaction))
-            await db.InUnsyncedTransactionAsync((c, tx) => c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", chunk, tx), ct);
+            await db.InUnsyncedTransactionAsync(async (c, tx) =>
+            {
+                await HostStore.TouchLastSeenAsync(c, tx, chunk);
+                return 0;
+            }, ct);
         return batch.Count;
     }
 
@@ -283,15 +277,9 @@ public sealed partial class ControlPlane(
             // Unsynced: the host re-sends this report at every check-in (Database.InUnsyncedTransactionAsync).
             await db.InUnsyncedTransactionAsync(async (c, tx) =>
             {
-                await c.ExecuteAsync(
-                    "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
-                    new { agentBuild = cfg.AgentBuild, os = cfg.Os, osBuild = cfg.OsBuild, channelsJson, failedBoots = (long)request.Health.ConsecutiveFailedBoots, now, hostId = host.HostId }, tx);
                 // Only reached when the report changed (or this node has not seen the host yet).
-                await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId = host.HostId }, tx);
-                foreach (var ch in request.Channels)
-                    await c.ExecuteAsync(
-                        "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
-                        new { hostId = host.HostId, channel = ch.Channel, version = ch.ActiveVersion, hash = ch.ActiveHash }, tx);
+                await HostStore.WriteReportAsync(c, tx, host.HostId, cfg.AgentBuild, cfg.Os, cfg.OsBuild, channelsJson, request.Health.ConsecutiveFailedBoots,
+                    request.Channels.Select(ch => (ch.Channel, ch.ActiveVersion, ch.ActiveHash)), now);
                 return 0;
             }, ct);
             _lastCheckIn[host.HostId] = (Reported.Of(request), now);
@@ -369,17 +357,10 @@ public sealed partial class ControlPlane(
 
     private static bool SameHeartbeatRun(TelemetryEvent a, TelemetryEvent b) =>
         a.Kind == TelemetryKind.Heartbeat && b.Kind == TelemetryKind.Heartbeat
-        && a.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs == b.At.ToUnixTimeMilliseconds() / Controller.RolloutController.WindowMs
+        && a.At.ToUnixTimeMilliseconds() / TelemetryStore.WindowMs == b.At.ToUnixTimeMilliseconds() / TelemetryStore.WindowMs
         && a.Channel == b.Channel && a.ContentVersion == b.ContentVersion && a.ContentHash == b.ContentHash
         && a.InstanceId == b.InstanceId && a.BootCrash == b.BootCrash && a.Detail == b.Detail;
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Enrolled host {HostId} ({AgentBuild} on {OsBuild})")]
     private partial void LogEnrolled(string hostId, string agentBuild, string osBuild);
-}
-
-internal sealed class TokenRow
-{
-    public string Id { get; set; } = "";
-    public long? Max { get; set; }
-    public long Used { get; set; }
 }

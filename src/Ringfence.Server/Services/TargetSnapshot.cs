@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using Dapper;
 using Ringfence.Protocol;
 using Ringfence.Rollouts.Fleet;
 using Ringfence.Rollouts.Reconcile;
@@ -126,14 +125,12 @@ public sealed record TargetSnapshot(
     public static async Task<TargetSnapshot> LoadAsync(Database db, CancellationToken ct)
     {
         await using var connection = await db.OpenAsync(ct);
-        var files = (await connection.QueryAsync<ChannelFileRow>(
-            "SELECT channel, version, sha256, target_name, length, '' AS content, published_at, published_by, validated_builds_json, '[]' AS findings_json FROM channel_files")).AsList();
+        var files = await CatalogStore.TargetsAsync(connection);
         var byKey = files.ToDictionary(f => (f.Channel, f.Version), ToTarget);
-        var rollouts = (await connection.QueryAsync<RolloutRow>(
-            "SELECT * FROM rollouts WHERE status <> 'PendingApproval' ORDER BY channel, version DESC, created_at DESC")).AsList();
-        var knownBad = (await connection.QueryAsync<string>("SELECT sha256 FROM known_bad")).ToHashSet(StringComparer.Ordinal);
-        var knownBadVersion = long.Parse(await connection.ExecuteScalarAsync<string>("SELECT value FROM settings WHERE name = 'known_bad_version'") ?? "0", System.Globalization.CultureInfo.InvariantCulture);
-        var kill = await connection.QuerySingleAsync<KillSwitchRow>("SELECT engaged, reason, changed_at, changed_by FROM kill_switch WHERE id = 1");
+        var rollouts = await RolloutStore.ApprovedAsync(connection);
+        var knownBad = await RolloutStore.KnownBadHashesAsync(connection);
+        var knownBadVersion = await CatalogStore.KnownBadVersionAsync(connection);
+        var kill = await CatalogStore.KillSwitchAsync(connection);
         var engaged = kill.Engaged != 0;
 
         var channels = new List<ChannelPlacement>();

@@ -49,4 +49,10 @@ public static class ApiKeyStore
 
     public static Task TouchAsync(DbConnection c, DbTransaction tx, string id, long now) =>
         c.ExecuteAsync("UPDATE api_keys SET last_used_at = @now WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now)", new { id, now }, tx);
+
+    public static Task<long> CountAsync(DbConnection c, DbTransaction tx) =>
+        c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys", transaction: tx);
+
+    public static async Task<bool> ExistsByHashAsync(DbConnection c, DbTransaction tx, string keyHash) =>
+        await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM api_keys WHERE key_hash = @keyHash", new { keyHash }, tx) != 0;
 }

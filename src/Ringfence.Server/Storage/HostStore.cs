@@ -82,4 +82,54 @@ public static class HostStore
     public static async Task<Dictionary<string, string?>> ChannelsOfAsync(DbConnection c, DbTransaction tx, string hostId) =>
         (await c.QueryAsync<(string, string?)>("SELECT channel, active_hash FROM host_channels WHERE host_id = @hostId", new { hostId }, tx))
             .ToDictionary(x => x.Item1, x => x.Item2, StringComparer.Ordinal);
+
+    /// <summary>
+    /// Hosts last seen in [<paramref name="from"/>, <paramref name="cutoff"/>), counted by whether they run
+    /// <paramref name="sha"/> on <paramref name="channel"/> (1) or not (0).
+    /// </summary>
+    public static async Task<Dictionary<long, long>> SilentHostsAsync(DbConnection c, string sha, string channel, long cutoff, long from) =>
+        (await c.QueryAsync<(long, long)>(
+            """
+            SELECT CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END, COUNT(*)
+            FROM hosts h LEFT JOIN host_channels hc ON hc.host_id = h.host_id AND hc.channel = @channel
+            WHERE h.last_seen < @cutoff AND h.last_seen >= @from
+            GROUP BY CASE WHEN hc.active_hash = @sha THEN 1 ELSE 0 END
+            """, new { sha, channel, cutoff, from }))
+            .ToDictionary(x => x.Item1, x => x.Item2);
+
+    public static Task<long> CountAsync(DbConnection c) => c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts");
+
+    public static Task<long> CountSeenSinceAsync(DbConnection c, long since) =>
+        c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM hosts WHERE last_seen >= @since", new { since });
+
+    /// <summary>The fleet's agent builds with host counts.</summary>
+    public static async Task<List<(string AgentBuild, long Hosts)>> BuildCountsAsync(DbConnection c) =>
+        (await c.QueryAsync<(string, long)>("SELECT agent_build, COUNT(*) FROM hosts GROUP BY agent_build ORDER BY agent_build")).AsList();
+
+    /// <summary>Stores a newly enrolled host, seen now.</summary>
+    public static Task InsertAsync(DbConnection c, DbTransaction tx, string hostId, string hostname, string credentialHash, string agentBuild, string os, string osBuild,
+        string groupsJson, long now) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO hosts (host_id, hostname, credential_hash, agent_build, os, os_build, groups_json, channels_json, failed_boots, enrolled_at, last_seen)
+            VALUES (@hostId, @hostname, @credentialHash, @agentBuild, @os, @osBuild, @groupsJson, '[]', 0, @now, @now)
+            """, new { hostId, hostname, credentialHash, agentBuild, os, osBuild, groupsJson, now }, tx);
+
+    /// <summary>Moves hosts' last_seen forward (never back); each parameter carries hostId and seen.</summary>
+    public static Task TouchLastSeenAsync(DbConnection c, DbTransaction tx, IEnumerable<object> hostsSeen) =>
+        c.ExecuteAsync("UPDATE hosts SET last_seen = @seen WHERE host_id = @hostId AND last_seen < @seen", hostsSeen, tx);
+
+    /// <summary>Stores what a check-in reports: the host's configuration, failed boots, and what it runs on each channel.</summary>
+    public static async Task WriteReportAsync(DbConnection c, DbTransaction tx, string hostId, string agentBuild, string os, string osBuild, string channelsJson, long failedBoots,
+        IEnumerable<(string Channel, long? Version, string? Hash)> channels, long now)
+    {
+        await c.ExecuteAsync(
+            "UPDATE hosts SET agent_build = @agentBuild, os = @os, os_build = @osBuild, channels_json = @channelsJson, failed_boots = @failedBoots, last_seen = @now WHERE host_id = @hostId",
+            new { agentBuild, os, osBuild, channelsJson, failedBoots, now, hostId }, tx);
+        await c.ExecuteAsync("DELETE FROM host_channels WHERE host_id = @hostId", new { hostId }, tx);
+        foreach (var (channel, version, hash) in channels)
+            await c.ExecuteAsync(
+                "INSERT INTO host_channels (host_id, channel, active_version, active_hash) VALUES (@hostId, @channel, @version, @hash)",
+                new { hostId, channel, version, hash }, tx);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
@@ -11,6 +12,47 @@ namespace Ringfence.Server.Storage;
 /// <param name="HighestSequence">On a conflict: the highest batch sequence stored for the host, if any.</param>
 public readonly record struct TelemetryAppend(bool Stored, bool Conflict, long? HighestSequence);
 
+/// <summary>A stored telemetry event not yet folded into counters, with its host's configuration.</summary>
+public sealed class TelemetryEventRow
+{
+    public string HostId { get; set; } = "";
+    public string IdempotencyKey { get; set; } = "";
+    public long Idx { get; set; }
+    public string Kind { get; set; } = "";
+    public long At { get; set; }
+    public string? Channel { get; set; }
+    public string? ContentHash { get; set; }
+    /// <summary>The crash breadcrumb: the instance being evaluated when the host went down; null outside the interpreter.</summary>
+    public string? InstanceId { get; set; }
+    /// <summary>Events this row stands for (a folded run of heartbeats), else 1.</summary>
+    public long Count { get; set; } = 1;
+    public string AgentBuild { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+}
+
+/// <summary>One rollout's counter of one ring and minute, summed over configurations.</summary>
+public sealed class CounterSeriesRow
+{
+    public long Ring { get; set; }
+    public long WindowStart { get; set; }
+    public string Kind { get; set; } = "";
+    public long Total { get; set; }
+}
+
+/// <summary>A stored Crash, Revert or Quarantine event naming some content, with its host's configuration.</summary>
+public sealed class BreadcrumbRow
+{
+    public long At { get; set; }
+    public string Kind { get; set; } = "";
+    public long BootCrash { get; set; }
+    public string? ContentHash { get; set; }
+    public string HostId { get; set; } = "";
+    public string? InstanceId { get; set; }
+    public string? Detail { get; set; }
+    public string AgentBuild { get; set; } = "";
+    public string OsBuild { get; set; } = "";
+}
+
 /// <summary>
 /// The SQL of telemetry ingest: one row per batch (key, content hash, sequence) and its events, in one transaction.
 /// The key is bound to the content: the same key with the same content is a duplicate (stored once), with other
@@ -18,6 +60,9 @@ public readonly record struct TelemetryAppend(bool Stored, bool Conflict, long? 
 /// </summary>
 public sealed class TelemetryStore(Database db)
 {
+    /// <summary>Counter window: one minute.</summary>
+    public const long WindowMs = 60_000;
+
     /// <summary>
     /// The batch's content hash: SHA-256 of its events as this server serialises them, so a retry parses to the same
     /// value whatever whitespace or member order the agent sent.
@@ -71,4 +116,57 @@ public sealed class TelemetryStore(Database db)
             return new TelemetryAppend(true, false, null);
         }, ct);
     }
+
+    /// <summary>Up to <see cref="AggregateBatch"/> events not yet aggregated, in arrival order.</summary>
+    public static async Task<List<TelemetryEventRow>> UnaggregatedAsync(DbConnection c, DbTransaction tx) =>
+        (await c.QueryAsync<TelemetryEventRow>(
+            """
+            SELECT e.host_id, e.idempotency_key, e.idx, e.kind, e.at, e.channel, e.content_hash, e.instance_id, e.count, h.agent_build, h.os_build
+            FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
+            WHERE e.aggregated = 0 ORDER BY e.received_at, e.host_id, e.idempotency_key, e.idx LIMIT 2000
+            """, transaction: tx)).AsList();
+
+    /// <summary>How many events one aggregation step reads at most.</summary>
+    public const int AggregateBatch = 2000;
+
+    public static Task MarkAggregatedAsync(DbConnection c, DbTransaction tx, IEnumerable<TelemetryEventRow> events) =>
+        c.ExecuteAsync("UPDATE telemetry_events SET aggregated = 1 WHERE host_id = @HostId AND idempotency_key = @IdempotencyKey AND idx = @Idx", events, tx);
+
+    /// <summary>Adds <paramref name="count"/> to one counter (rollout, ring, configuration, window, kind).</summary>
+    public static Task AddCounterAsync(DbConnection c, DbTransaction tx, string rollout, long ring, string build, string osBuild, long window, string kind, long count) =>
+        c.ExecuteAsync(
+            """
+            INSERT INTO telemetry_counters (rollout_id, ring, agent_build, os_build, window_start, kind, count)
+            VALUES (@rollout, @ring, @build, @osBuild, @window, @kind, @count)
+            ON CONFLICT (rollout_id, ring, agent_build, os_build, window_start, kind) DO UPDATE SET count = telemetry_counters.count + excluded.count
+            """, new { rollout, ring, build, osBuild, window, kind, count }, tx);
+
+    /// <summary>A rollout's ring's counters summed per kind ("crash:exposed", "heartbeat:control", ...).</summary>
+    public static async Task<Dictionary<string, long>> CountsByKindAsync(DbConnection c, string rolloutId, long ring) =>
+        (await c.QueryAsync<(string, long)>(
+            "SELECT kind, SUM(count) FROM telemetry_counters WHERE rollout_id = @rolloutId AND ring = @ring GROUP BY kind", new { rolloutId, ring }))
+            .ToDictionary(x => x.Item1, x => x.Item2);
+
+    /// <summary>
+    /// A rollout's counters per ring, minute and kind, summed over configurations, at most <paramref name="max"/> rows.
+    /// PostgreSQL sums a BIGINT to NUMERIC, hence the cast.
+    /// </summary>
+    public static async Task<List<CounterSeriesRow>> CounterSeriesAsync(DbConnection c, string rolloutId, int max) =>
+        (await c.QueryAsync<CounterSeriesRow>(
+            """
+            SELECT ring, window_start, kind, CAST(SUM(count) AS BIGINT) AS total FROM telemetry_counters
+            WHERE rollout_id = @id
+            GROUP BY ring, window_start, kind
+            ORDER BY ring, window_start, kind LIMIT @max
+            """, new { id = rolloutId, max })).AsList();
+
+    /// <summary>The latest <paramref name="max"/> Crash, Revert and Quarantine events naming <paramref name="sha"/>.</summary>
+    public static async Task<List<BreadcrumbRow>> BreadcrumbsAsync(DbConnection c, string sha, int max) =>
+        (await c.QueryAsync<BreadcrumbRow>(
+            """
+            SELECT e.at, e.kind, e.boot_crash, e.content_hash, e.host_id, e.instance_id, e.detail, h.agent_build, h.os_build
+            FROM telemetry_events e JOIN hosts h ON h.host_id = e.host_id
+            WHERE e.content_hash = @sha AND e.kind IN ('Crash', 'Revert', 'Quarantine')
+            ORDER BY e.at DESC, e.host_id LIMIT @max
+            """, new { sha, max })).AsList();
 }
