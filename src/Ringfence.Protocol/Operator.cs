@@ -177,3 +177,15 @@ public sealed record KnownBadListDto(long Version, IReadOnlyList<KnownBadEntryDt
 
 /// <summary>GET /v1/whoami: the caller's key name and role (the dashboard uses it to hide buttons).</summary>
 public sealed record WhoAmI(string Name, OperatorRole Role);
+
+/// <summary>GET /v1/rollouts/{id}/health (viewer): one per-minute counter the controller folded telemetry into (kind like "crash:exposed").</summary>
+public sealed record RolloutCounterDto(int Ring, DateTimeOffset WindowStart, string Kind, long Count);
+
+/// <summary>A telemetry event that names the rollout's content: a crash breadcrumb, a revert or a quarantine.</summary>
+public sealed record BreadcrumbDto(DateTimeOffset At, string HostId, string AgentBuild, string OsBuild, string Kind, string? InstanceId, bool BootCrash, string? Detail);
+
+/// <summary>
+/// GET /v1/rollouts/{id}/health (viewer): the counters the gate reads, summed over configurations, the newest breadcrumbs,
+/// the fleet's size, and whether the counters were cut at the server's row limit.
+/// </summary>
+public sealed record RolloutHealthDto(IReadOnlyList<RolloutCounterDto> Counters, IReadOnlyList<BreadcrumbDto> Breadcrumbs, long FleetHosts, bool Truncated);

@@ -26,6 +26,7 @@ namespace Ringfence.Protocol;
 [JsonSerializable(typeof(IReadOnlyList<ChannelFileDto>))]
 [JsonSerializable(typeof(CreateRolloutRequest))]
 [JsonSerializable(typeof(RolloutDto))]
+[JsonSerializable(typeof(RolloutHealthDto))]
 [JsonSerializable(typeof(IReadOnlyList<RolloutDto>))]
 [JsonSerializable(typeof(RolloutActionRequest))]
 [JsonSerializable(typeof(KillSwitchRequest))]

@@ -10,10 +10,23 @@ internal sealed record CounterPoint(int Ring, DateTimeOffset WindowStart, string
 internal sealed record Breadcrumb(DateTimeOffset At, string HostId, string AgentBuild, string OsBuild, string Kind, string? InstanceId, bool BootCrash, string? Detail);
 
 /// <param name="Counters">The controller's per-minute counters of the rollout: what the gate itself counted.</param>
-internal sealed record RolloutHealth(IReadOnlyList<CounterPoint> Counters, IReadOnlyList<Breadcrumb> Breadcrumbs, long FleetHosts, bool Truncated);
+internal sealed record RolloutHealth(IReadOnlyList<CounterPoint> Counters, IReadOnlyList<Breadcrumb> Breadcrumbs, long FleetHosts, bool Truncated)
+{
+    public static RolloutHealth Empty { get; } = new([], [], 0, false);
+
+    public RolloutHealthDto ToDto() => new(
+        [.. Counters.Select(c => new RolloutCounterDto(c.Ring, c.WindowStart, c.Kind, c.Count))],
+        [.. Breadcrumbs.Select(b => new BreadcrumbDto(b.At, b.HostId, b.AgentBuild, b.OsBuild, b.Kind, b.InstanceId, b.BootCrash, b.Detail))],
+        FleetHosts, Truncated);
+
+    public static RolloutHealth From(RolloutHealthDto dto) => new(
+        [.. dto.Counters.Select(c => new CounterPoint(c.Ring, c.WindowStart, c.Kind, c.Count))],
+        [.. dto.Breadcrumbs.Select(b => new Breadcrumb(b.At, b.HostId, b.AgentBuild, b.OsBuild, b.Kind, b.InstanceId, b.BootCrash, b.Detail))],
+        dto.FleetHosts, dto.Truncated);
+}
 
 /// <summary>
-/// Read-only queries the operator API does not offer (rate time series and breadcrumbs of one rollout), through the
+/// The read behind GET /v1/rollouts/{id}/health (rate time series and breadcrumbs of one rollout), through the
 /// stores (<see cref="TelemetryStore"/>, <see cref="HostStore"/>). The rates read telemetry_counters, the per-minute counts the controller
 /// folds telemetry into and the gate reads, so the chart and the gate see the same events.
 /// </summary>

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Ringfence.Server.Controller;
 using Ringfence.Server.Rollouts;
-using Ringfence.Server.Storage;
 
 namespace Ringfence.Server.Dashboard;
 
@@ -14,7 +13,6 @@ internal sealed class DashboardRuntime : IDisposable
         // Sign-in sessions run on the wall clock: a compressed demo clock must not sign operators out in minutes.
         Sessions = new DashboardSessions(TimeProvider.System);
         Api = new OperatorApiClient(services.GetRequiredService<IServer>());
-        Queries = new DashboardQueries(services.GetRequiredService<Database>());
         AttributedHalt = Ringfence.Rollouts.Rings.RolloutDefaults.Gate.AttributionHosts;
         HeartbeatSeconds = services.GetService<Hosting.RingfenceServerOptions>()?.CheckInIntervalSeconds ?? 60;
     }
@@ -23,7 +21,6 @@ internal sealed class DashboardRuntime : IDisposable
     public TimeProvider Time { get; }
     public DashboardSessions Sessions { get; }
     public OperatorApiClient Api { get; }
-    public DashboardQueries Queries { get; }
     public int AttributedHalt { get; }
     /// <summary>Host time one heartbeat stands for (an agent sends one per check-in interval): the rate charts' host-hours.</summary>
     public double HeartbeatSeconds { get; }

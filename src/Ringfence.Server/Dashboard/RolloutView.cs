@@ -20,7 +20,9 @@ internal static class RolloutView
         var r = result.Value!;
         var decisionsResult = await ctx.GetAsync(Routes.Rollout(id) + "/decisions", ProtocolJsonContext.Default.IReadOnlyListDecisionDto);
         var decisions = decisionsResult.Value ?? [];
-        var health = await ctx.Runtime.Queries.RolloutHealthAsync(r, ctx.Http.RequestAborted);
+        // Like every other read of the dashboard, through the operator API and the signed-in operator's role.
+        var healthResult = await ctx.GetAsync(Routes.Rollout(id) + "/health", ProtocolJsonContext.Default.RolloutHealthDto);
+        var health = healthResult.Value is { } h ? RolloutHealth.From(h) : RolloutHealth.Empty;
 
         var title = $"Channel {r.Channel} v{r.Version}";
         return new Page(title, "rollouts",

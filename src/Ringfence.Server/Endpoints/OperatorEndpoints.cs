@@ -84,6 +84,9 @@ public static class OperatorEndpoints
         group.MapGet("/{id}", async Task<Results<Ok<RolloutDto>, ProblemHttpResult>> (string id, ControlPlane plane, CancellationToken ct) =>
             await plane.GetRolloutAsync(id, ct) is { } r ? TypedResults.Ok(r) : Problems.NotFound($"rollout {id} does not exist"))
             .RequireRole(OperatorRole.Viewer);
+        group.MapGet("/{id}/health", async Task<Results<Ok<RolloutHealthDto>, ProblemHttpResult>> (string id, ControlPlane plane, Storage.Database db, CancellationToken ct) =>
+            await plane.GetRolloutAsync(id, ct) is { } r ? TypedResults.Ok((await new Dashboard.DashboardQueries(db).RolloutHealthAsync(r, ct)).ToDto()) : Problems.NotFound($"rollout {id} does not exist"))
+            .RequireRole(OperatorRole.Viewer);
         group.MapGet("/{id}/decisions", async Task<Results<Ok<IReadOnlyList<DecisionDto>>, ProblemHttpResult>> (string id, ControlPlane plane, CancellationToken ct) =>
             await plane.GetRolloutAsync(id, ct) is null ? Problems.NotFound($"rollout {id} does not exist") : TypedResults.Ok(await plane.DecisionsAsync(id, ct)))
             .RequireRole(OperatorRole.Viewer);

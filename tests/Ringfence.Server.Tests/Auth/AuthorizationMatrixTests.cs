@@ -36,6 +36,7 @@ public sealed class AuthorizationMatrixTests
         routes.ShouldContain(r => r.Path == "/v1/hosts/ro_missing/revoke" && r.Method == "POST" && r.Role == OperatorRole.Admin);
         routes.ShouldContain(r => r.Path == "/v1/hosts/ro_missing" && r.Method == "DELETE" && r.Role == OperatorRole.Admin);
         routes.ShouldContain(r => r.Path == "/v1/audit/checkpoint" && r.Method == "GET" && r.Role == OperatorRole.Viewer);
+        routes.ShouldContain(r => r.Path == "/v1/rollouts/ro_missing/health" && r.Method == "GET" && r.Role == OperatorRole.Viewer);
         routes.ShouldContain(r => r.Path == "/v1/audit/checkpoint" && r.Method == "POST" && r.Role == OperatorRole.Admin);
 
         var failures = new List<string>();

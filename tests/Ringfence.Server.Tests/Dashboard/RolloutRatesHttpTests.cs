@@ -45,4 +45,19 @@ public sealed partial class RolloutRatesHttpTests(DashboardFixture fixture)
         crash.Groups[1].Value.ShouldBe("heartbeats");
         crash.Groups[2].Value.ShouldContain("host-hours from heartbeats");
     }
+
+    [Fact]
+    public async Task HealthRoute_Viewer_ReturnsTheGatesCountersAndBreadcrumbs()
+    {
+        // The dashboard's rate charts and breadcrumbs read this route, like its other reads, through the operator API.
+        using var http = fixture.Client(fixture.ViewerKey);
+        var health = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync(http, "/v1/rollouts/" + fixture.HaltedRolloutId + "/health",
+            Ringfence.Protocol.ProtocolJsonContext.Default.RolloutHealthDto);
+        health.ShouldNotBeNull();
+        health.Counters.ShouldContain(c => c.Kind == "crash:exposed" && c.Count > 0);
+        health.Breadcrumbs.ShouldContain(b => b.InstanceId == "ipc-42");
+        health.FleetHosts.ShouldBeGreaterThan(0);
+        using var missing = await http.GetAsync(new Uri("/v1/rollouts/ro_missing/health", UriKind.Relative));
+        missing.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+    }
 }
