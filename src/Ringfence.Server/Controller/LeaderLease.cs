@@ -1,4 +1,3 @@
-using Dapper;
 using Ringfence.Server.Storage;
 
 namespace Ringfence.Server.Controller;
@@ -12,35 +11,14 @@ public sealed class LeaderLease(Database db, TimeProvider time, string nodeId, T
     public string NodeId => nodeId;
 
     /// <summary>Tries to hold the lease until now + duration; true when this node leads.</summary>
-    public async Task<bool> TryAcquireAsync(CancellationToken ct)
+    public Task<bool> TryAcquireAsync(CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var expires = now + (long)duration.TotalMilliseconds;
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("INSERT INTO leases (name, holder, expires_at) VALUES (@name, @nodeId, 0) ON CONFLICT DO NOTHING", new { name, nodeId });
-        var updated = await c.ExecuteAsync(
-            "UPDATE leases SET holder = @nodeId, expires_at = @expires WHERE name = @name AND (holder = @nodeId OR expires_at < @now)",
-            new { name, nodeId, expires, now });
-        return updated == 1;
+        return LeaseStore.TryTakeAsync(db, name, nodeId, now, now + (long)duration.TotalMilliseconds, ct);
     }
 
     /// <summary>Gives the lease up (on clean shutdown) so another node takes over without waiting for expiry.</summary>
-    public async Task ReleaseAsync(CancellationToken ct)
-    {
-        await using var c = await db.OpenAsync(ct);
-        await c.ExecuteAsync("UPDATE leases SET expires_at = 0 WHERE name = @name AND holder = @nodeId", new { name, nodeId });
-    }
+    public Task ReleaseAsync(CancellationToken ct) => LeaseStore.ReleaseAsync(db, name, nodeId, ct);
 
-    public async Task<(string Holder, long ExpiresAt)?> CurrentAsync(CancellationToken ct)
-    {
-        await using var c = await db.OpenAsync(ct);
-        var row = await c.QueryFirstOrDefaultAsync<LeaseRow>("SELECT holder, expires_at FROM leases WHERE name = @name", new { name });
-        return row is null ? null : (row.Holder, row.ExpiresAt);
-    }
-}
-
-internal sealed class LeaseRow
-{
-    public string Holder { get; set; } = "";
-    public long ExpiresAt { get; set; }
+    public Task<(string Holder, long ExpiresAt)?> CurrentAsync(CancellationToken ct) => LeaseStore.CurrentAsync(db, name, ct);
 }

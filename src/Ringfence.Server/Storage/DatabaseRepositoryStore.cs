@@ -1,8 +1,9 @@
 using System.Data.Common;
 using Dapper;
+using Ringfence.Server.Tuf;
 using Ringfence.Trust.Repository;
 
-namespace Ringfence.Server.Tuf;
+namespace Ringfence.Server.Storage;
 
 /// <summary>
 /// The repository's files in the <c>tuf_files</c> table, read and written inside the caller's transaction, so a publish
